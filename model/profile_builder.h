@@ -1,0 +1,90 @@
+// model/profile_builder.h — the only way to make a Profile.
+//
+// Parsers and passes stream into a builder: it interns strings, functions, locations, stacks and
+// label sets, and aggregates samples with identical (stack, labels) as they arrive, so memory
+// grows with unique stacks, not with samples. finish() validates once and hands the Profile over.
+//
+// Aggregation is on by default; a source whose sample order or timestamps matter (a pprof raw
+// dump, a `--time` filter) turns it off with Options::aggregate = false, and samples with a
+// non-zero timestamp are never merged when keep_timestamps is set.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/profile.h"
+
+namespace profkit::model {
+
+class ProfileBuilder {
+ public:
+  struct Options {
+    bool aggregate = true;         // merge samples with equal (stack, labels)
+    bool keep_timestamps = false;  // when aggregating, keep timestamped samples apart
+    bool dedup_tables = true;      // intern equal functions/locations/mappings into one id
+  };
+
+  ProfileBuilder() : ProfileBuilder(Options{}) {}
+  explicit ProfileBuilder(Options options);
+
+  StringId intern(std::string_view s) { return profile_.strings_.intern(s); }
+  std::string_view str(StringId id) const { return profile_.strings_.str(id); }
+
+  // Value columns must be declared before the first sample.
+  void add_sample_type(std::string_view type, std::string_view unit, int32_t decimals = 0);
+  size_t sample_type_count() const { return profile_.sample_types_.size(); }
+  // Changes the fixed-point scale of a column (collapsed input learns it while reading).
+  void set_decimals(size_t type_index, int32_t decimals);
+
+  MappingId add_mapping(const Mapping& m);
+  FunctionId add_function(const Function& f);
+  LocationId add_location(Location loc);
+  // Convenience: a location with one line calling a function named `name` (no mapping).
+  LocationId add_named_frame(std::string_view name, FrameKind kind = FrameKind::kNormal);
+
+  StackId intern_stack(std::span<const LocationId> leaf_first) { return profile_.stacks_.intern(leaf_first); }
+  // Sorts `labels` into canonical order and interns the set; the empty set is LabelSetId{}.
+  LabelSetId intern_labels(std::vector<Label> labels);
+
+  // `values` must have sample_type_count() entries.
+  void add_sample(StackId stack, LabelSetId labels, std::span<const int64_t> values, int64_t time_nanos = 0);
+
+  // Metadata fields of the profile under construction (period, times, comments, …).
+  Profile& metadata() { return profile_; }
+  const Profile& peek() const { return profile_; }
+  size_t sample_count() const { return profile_.samples_.size(); }
+
+  // Validates and returns the profile; the builder is empty afterwards.
+  Result<Profile> finish();
+
+ private:
+  struct KeyHash {
+    size_t operator()(const std::pair<uint32_t, uint32_t>& k) const {
+      return std::hash<uint64_t>{}((uint64_t{k.first} << 32) | k.second);
+    }
+  };
+  struct LabelSetHash {
+    size_t operator()(const std::vector<Label>& ls) const;
+  };
+  struct LocationHash {
+    size_t operator()(const Location& l) const;
+  };
+  struct FunctionHash {
+    size_t operator()(const Function& f) const;
+  };
+  struct MappingHash {
+    size_t operator()(const Mapping& m) const;
+  };
+
+  Options options_;
+  Profile profile_;
+  std::unordered_map<std::pair<uint32_t, uint32_t>, size_t, KeyHash> sample_index_;  // (stack, labels) -> sample
+  std::unordered_map<std::vector<Label>, LabelSetId, LabelSetHash> label_index_;
+  std::unordered_map<Location, LocationId, LocationHash> location_index_;
+  std::unordered_map<Function, FunctionId, FunctionHash> function_index_;
+  std::unordered_map<Mapping, MappingId, MappingHash> mapping_index_;
+};
+
+}  // namespace profkit::model

@@ -1,0 +1,50 @@
+// model/stack_table.h — interned call stacks.
+//
+// A stack is a sequence of LocationIds, leaf first (as in profile.proto's Sample.location_id).
+// Equal sequences get the same StackId; StackId 0 is the empty stack. Frames of all stacks live
+// in one flat array, so a stack costs its frames plus one offset, and lookups never allocate.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <unordered_set>
+#include <vector>
+
+#include "model/ids.h"
+
+namespace profkit::model {
+
+class StackTable {
+ public:
+  StackTable();
+  StackTable(const StackTable& other);
+  StackTable& operator=(const StackTable& other);
+  StackTable(StackTable&& other) noexcept;
+  StackTable& operator=(StackTable&& other) noexcept;
+
+  // Returns the id of `leaf_first`, adding it if new. The empty span is StackId{}.
+  StackId intern(std::span<const LocationId> leaf_first);
+  // Frames of `id`, leaf first. Valid until the next intern().
+  std::span<const LocationId> frames(StackId id) const;
+  size_t size() const { return offsets_.size() - 1; }  // number of stacks, the empty one included
+
+ private:
+  struct Hash {
+    const StackTable* table;
+    size_t operator()(uint32_t stack) const;
+  };
+  struct Equal {
+    const StackTable* table;
+    bool operator()(uint32_t a, uint32_t b) const;
+  };
+  void rebuild_index();
+  std::span<const LocationId> span_of(uint32_t stack) const {
+    return {frames_.data() + offsets_[stack], frames_.data() + offsets_[stack + 1]};
+  }
+
+  std::vector<LocationId> frames_;
+  std::vector<uint32_t> offsets_;  // stack s spans frames_[offsets_[s], offsets_[s+1]); s == StackId.value
+  std::unordered_set<uint32_t, Hash, Equal> index_;
+};
+
+}  // namespace profkit::model
