@@ -1,0 +1,41 @@
+// parsers/format.h — what every input format provides: a sniffer and a parser.
+//
+// sniff() looks at the first bytes only and answers yes / no / need-more; "not my format" is a
+// sniff answer, never a parse error. parse() turns the whole (already gunzipped) input into one
+// or more Profiles — more than one when a format carries several (collapsed differential
+// "stack BEFORE AFTER" lines are two profiles).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/diagnostics.h"
+#include "model/error.h"
+#include "model/profile.h"
+
+namespace profkit::parsers {
+
+enum class Sniff { kNo, kYes, kNeedMore };
+
+struct ParseOptions {
+  std::string file_name = "-";              // for error messages; "-" is stdin
+  bool lenient = false;                     // malformed lines become counted warnings
+  bool keep_timestamps = false;             // keep per-sample time (for --time filters)
+  model::Diagnostics* diagnostics = nullptr;  // may be null: warnings are then dropped
+};
+
+struct Format {
+  std::string_view name;  // "collapsed", "pprof", "perf.data", …
+  Sniff (*sniff)(std::span<const uint8_t> head);
+  model::Result<std::vector<model::Profile>> (*parse)(std::span<const uint8_t> bytes, const ParseOptions& options);
+};
+
+// Convenience for parsers: warn through options.diagnostics when there is one.
+inline void warn(const ParseOptions& options, const std::string& key, const std::string& message) {
+  if (options.diagnostics) options.diagnostics->warn(key, message);
+}
+
+}  // namespace profkit::parsers
