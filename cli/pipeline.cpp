@@ -1,0 +1,60 @@
+#include "cli/pipeline.h"
+
+#include <fmt/format.h>
+
+#include "parsers/registry.h"
+
+namespace profkit::cli {
+
+void add_input_options(CLI::App& cmd, InputOptions& o) {
+  cmd.add_flag("--lenient", o.lenient, "Skip malformed input lines with a counted warning instead of failing");
+  cmd.add_option("--sample-index,--si", o.selection.index,
+                 "Value column to report, by name (inuse_space, delay, cpu…) or index; default: the profile's default");
+  cmd.add_flag("--mean", o.selection.mean, "Report mean values: totals divided by the first column (e.g. delay per contention)");
+  auto shortcut = [&cmd, &o](const char* flag, const char* type, bool mean, const char* help) {
+    cmd.add_flag_callback(flag, [&o, type, mean] {
+      o.selection.index = type;
+      o.selection.mean = mean;
+    }, help)->group("pprof shortcuts");
+  };
+  shortcut("--inuse_space", "inuse_space", false, "Same as --sample-index inuse_space (heap: bytes in use)");
+  shortcut("--inuse_objects", "inuse_objects", false, "Same as --sample-index inuse_objects");
+  shortcut("--alloc_space", "alloc_space", false, "Same as --sample-index alloc_space (bytes allocated)");
+  shortcut("--alloc_objects", "alloc_objects", false, "Same as --sample-index alloc_objects");
+  shortcut("--contentions", "contentions", false, "Same as --sample-index contentions (mutex/block)");
+  shortcut("--total_delay", "delay", false, "Same as --sample-index delay (mutex/block)");
+  shortcut("--mean_delay", "delay", true, "Same as --sample-index delay --mean");
+  cmd.add_option("--event", o.event, "perf.data with several events: report this event (by name)");
+}
+
+model::Result<std::vector<model::Profile>> load_all(const std::string& path, const InputOptions& options,
+                                                     model::Diagnostics& diagnostics) {
+  parsers::ParseOptions po;
+  po.file_name = path;
+  po.lenient = options.lenient;
+  po.diagnostics = &diagnostics;
+  return parsers::load(path, po);
+}
+
+model::Result<model::Profile> load_one(const std::string& path, const InputOptions& options,
+                                       model::Diagnostics& diagnostics) {
+  auto all = load_all(path, options, diagnostics);
+  if (!all) return std::unexpected(all.error());
+  if (all->empty()) {
+    return std::unexpected(model::Error{model::ErrorCode::kParse, "input holds no profile", path, -1, -1});
+  }
+  if (all->size() > 1) {
+    diagnostics.note(fmt::format("{} holds {} profiles (differential collapsed stacks); showing the last, "
+                                 "use `profkit diff` to compare them",
+                                 path, all->size()));
+  }
+  return std::move(all->back());
+}
+
+model::Result<model::Profile> prepare(const model::Profile& profile, const InputOptions& options) {
+  analysis::SampleSelection sel = options.selection;
+  if (sel.index.empty() && !options.event.empty()) sel.index = options.event;
+  return analysis::select_sample_type(profile, sel);
+}
+
+}  // namespace profkit::cli

@@ -1,0 +1,42 @@
+// cli/pipeline.h — the load pipeline every reporting command runs, and its shared flags.
+//
+//   read + gunzip + sniff + parse  (parsers/)
+//   → symbolize when addresses lack symbols  (symbolize/, when present)
+//   → select the sample type (column 0 afterwards)  (analysis/select)
+//
+// Commands own the steps after that (views, renderers). Flags map onto InputOptions here, in one
+// place, so `top`, `flamegraph`, `diff`… spell them the same way.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "analysis/select.h"
+#include "model/diagnostics.h"
+#include "model/profile.h"
+
+namespace profkit::cli {
+
+struct InputOptions {
+  bool lenient = false;                // malformed collapsed lines become counted warnings
+  analysis::SampleSelection selection;  // --sample-index / --mean / pprof shortcuts
+  std::string event;                   // perf.data: --event NAME picks one event's column
+};
+
+// Adds --lenient, --sample-index, --mean and pprof's shortcuts (--inuse_space, --alloc_space,
+// --inuse_objects, --alloc_objects, --contentions, --total_delay, --mean_delay).
+void add_input_options(CLI::App& cmd, InputOptions& options);
+
+// Parses every profile in `path` ("-" = stdin). Survivable problems go to `diagnostics`.
+model::Result<std::vector<model::Profile>> load_all(const std::string& path, const InputOptions& options,
+                                                     model::Diagnostics& diagnostics);
+// Loads `path` and expects exactly one profile; a two-column differential collapsed file
+// yields its "after" side with a note (use `diff` to compare both sides).
+model::Result<model::Profile> load_one(const std::string& path, const InputOptions& options,
+                                       model::Diagnostics& diagnostics);
+// Applies sample-type selection: the returned profile's column 0 is what views show.
+model::Result<model::Profile> prepare(const model::Profile& profile, const InputOptions& options);
+
+}  // namespace profkit::cli
