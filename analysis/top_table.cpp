@@ -1,0 +1,151 @@
+#include "analysis/top_table.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
+
+namespace profkit::analysis {
+
+namespace {
+
+struct NodeStats {
+  int64_t flat = 0, flat_div = 0, cum = 0, cum_div = 0;
+  bool inline_in = false, plain_in = false;
+};
+
+int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
+
+int64_t divided(int64_t v, int64_t div) { return div != 0 ? v / div : v; }
+
+// One walk over every sample's frames, root first, as pprof's graph builder does. `kept` (when
+// non-empty) hides dropped nodes: edges then jump over them, and a sample whose leaf node is
+// dropped adds no flat value.
+void accumulate(const model::Profile& p, const NodeMap& nodes, bool mean, const std::vector<bool>& kept,
+                std::vector<NodeStats>& stats) {
+  stats.assign(nodes.size(), NodeStats{});
+  std::vector<size_t> seen(nodes.size(), SIZE_MAX);
+  for (size_t s = 0; s < p.sample_count(); ++s) {
+    auto values = p.values(s);
+    int64_t w = values[0];
+    int64_t dw = mean && values.size() > 1 ? values[1] : 0;
+    if (w == 0 && dw == 0) continue;
+    auto frames = p.stack(p.sample(s).stack);
+    int64_t parent = -1;
+    bool residual = false;
+    for (size_t i = frames.size(); i-- > 0;) {
+      const auto& locnodes = nodes.nodes_of(frames[i]);
+      for (size_t ni = locnodes.size(); ni-- > 0;) {
+        uint32_t n = locnodes[ni];
+        if (!kept.empty() && !kept[n]) {
+          residual = true;
+          continue;
+        }
+        if (seen[n] != s) {
+          seen[n] = s;
+          stats[n].cum += w;
+          stats[n].cum_div += dw;
+        }
+        if (parent >= 0 && static_cast<uint32_t>(parent) != n) {
+          // The edge parent -> n is inline when n is not the outermost frame of its location.
+          if (ni != locnodes.size() - 1) {
+            stats[n].inline_in = true;
+          } else {
+            stats[n].plain_in = true;
+          }
+        }
+        parent = n;
+        residual = false;
+      }
+    }
+    if (parent >= 0 && !residual) {
+      stats[parent].flat += w;
+      stats[parent].flat_div += dw;
+    }
+  }
+}
+
+}  // namespace
+
+TopTable build_top_table(const model::Profile& p, const TopOptions& o) {
+  TopTable t;
+  t.node_count = o.node_count;
+  if (p.sample_types().empty()) return t;
+  NodeMap nodes(p, o.granularity, o.inlines);
+
+  // pprof's report total: absolute values, divided when reporting means.
+  int64_t total = 0, total_div = 0;
+  for (size_t s = 0; s < p.sample_count(); ++s) {
+    auto v = p.values(s);
+    total += abs64(v[0]);
+    if (o.mean && v.size() > 1) total_div += abs64(v[1]);
+  }
+  t.total = divided(total, total_div);
+
+  std::vector<NodeStats> stats;
+  accumulate(p, nodes, o.mean, {}, stats);
+
+  // Cutoff from the sum of raw flat values (pprof: Nodes.Sum() of the full graph).
+  int64_t flat_sum = 0;
+  for (const NodeStats& s : stats) flat_sum += s.flat;
+  t.cutoff = abs64(static_cast<int64_t>(static_cast<double>(flat_sum) * o.node_fraction));
+  std::vector<bool> kept(nodes.size(), true);
+  std::vector<uint32_t> order;
+  for (uint32_t n = 0; n < nodes.size(); ++n) {
+    // Nodes that carry no value are not graph nodes in pprof (selectNodesForGraph).
+    if (stats[n].cum == 0 && stats[n].flat == 0) {
+      kept[n] = false;
+      continue;
+    }
+    if (t.cutoff > 0 && abs64(stats[n].cum) < t.cutoff) {
+      kept[n] = false;
+      ++t.dropped_nodes;
+    } else {
+      order.push_back(n);
+    }
+  }
+  if (t.dropped_nodes > 0) accumulate(p, nodes, o.mean, kept, stats);  // edges now skip dropped nodes
+  t.kept_nodes = static_cast<int64_t>(order.size());
+
+  auto flat_of = [&](uint32_t n) { return o.mean ? divided(stats[n].flat, stats[n].flat_div) : stats[n].flat; };
+  auto cum_of = [&](uint32_t n) { return o.mean ? divided(stats[n].cum, stats[n].cum_div) : stats[n].cum; };
+  auto tie_break = [&](uint32_t l, uint32_t r) {
+    const NodeKey& a = nodes.key(l);
+    const NodeKey& b = nodes.key(r);
+    if (a.address != b.address) return a.address < b.address;
+    if (a.line != b.line) return a.line < b.line;
+    if (a.start_line != b.start_line) return a.start_line < b.start_line;
+    return l < r;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t l, uint32_t r) {
+    // pprof sorts on the raw (undivided) flat/cum values.
+    int64_t lf = abs64(stats[l].flat), rf = abs64(stats[r].flat);
+    int64_t lc = abs64(stats[l].cum), rc = abs64(stats[r].cum);
+    const std::string& ln = nodes.name(l);
+    const std::string& rn = nodes.name(r);
+    if (o.sort_by_cum) {
+      if (lc != rc) return lc > rc;
+      if (ln != rn) return ln < rn;
+      if (lf != rf) return lf > rf;
+    } else {
+      if (lf != rf) return lf > rf;
+      if (ln != rn) return ln < rn;
+      if (lc != rc) return lc > rc;
+    }
+    return tie_break(l, r);
+  });
+  if (o.node_count > 0 && static_cast<int64_t>(order.size()) > o.node_count) order.resize(o.node_count);
+
+  for (uint32_t n : order) {
+    TopRow row;
+    row.name = nodes.name(n);
+    row.key = nodes.key(n);
+    row.flat = flat_of(n);
+    row.cum = cum_of(n);
+    if (stats[n].inline_in) row.inline_label = stats[n].plain_in ? "(partial-inline)" : "(inline)";
+    t.shown_total += row.flat;
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+}  // namespace profkit::analysis
