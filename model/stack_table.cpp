@@ -38,30 +38,36 @@ bool StackTable::Equal::operator()(uint32_t a, uint32_t b) const {
 
 StackTable::StackTable() : offsets_{0, 0}, index_(16, Hash{this}, Equal{this}) { index_.insert(0); }
 
+// Copies and moves leave the index empty and stale: a finished Profile is moved several times
+// and never interns again, so the index is rebuilt only if intern() is called afterwards.
 StackTable::StackTable(const StackTable& other)
-    : frames_(other.frames_), offsets_(other.offsets_), index_(16, Hash{this}, Equal{this}) {
-  rebuild_index();
-}
+    : frames_(other.frames_), offsets_(other.offsets_), index_(16, Hash{this}, Equal{this}), stale_(true) {}
 
 StackTable& StackTable::operator=(const StackTable& other) {
   if (this != &other) {
     frames_ = other.frames_;
     offsets_ = other.offsets_;
-    rebuild_index();
+    index_ = std::unordered_set<uint32_t, Hash, Equal>(16, Hash{this}, Equal{this});
+    stale_ = true;
   }
   return *this;
 }
 
 StackTable::StackTable(StackTable&& other) noexcept
-    : frames_(std::move(other.frames_)), offsets_(std::move(other.offsets_)), index_(16, Hash{this}, Equal{this}) {
-  rebuild_index();
+    : frames_(std::move(other.frames_)), offsets_(std::move(other.offsets_)), index_(16, Hash{this}, Equal{this}), stale_(true) {
+  other.offsets_ = {0, 0};
+  other.rebuild_index();
 }
 
 StackTable& StackTable::operator=(StackTable&& other) noexcept {
   if (this != &other) {
     frames_ = std::move(other.frames_);
     offsets_ = std::move(other.offsets_);
-    rebuild_index();
+    index_ = std::unordered_set<uint32_t, Hash, Equal>(16, Hash{this}, Equal{this});
+    stale_ = true;
+    other.frames_.clear();
+    other.offsets_ = {0, 0};
+    other.rebuild_index();
   }
   return *this;
 }
@@ -69,10 +75,12 @@ StackTable& StackTable::operator=(StackTable&& other) noexcept {
 void StackTable::rebuild_index() {
   index_ = std::unordered_set<uint32_t, Hash, Equal>(offsets_.size() * 2, Hash{this}, Equal{this});
   for (uint32_t s = 0; s + 1 < offsets_.size(); ++s) index_.insert(s);
+  stale_ = false;
 }
 
 StackId StackTable::intern(std::span<const LocationId> leaf_first) {
   if (leaf_first.empty()) return StackId{};
+  if (stale_) rebuild_index();
   // Append the candidate as a probe; keep it if new, drop it if already known.
   frames_.insert(frames_.end(), leaf_first.begin(), leaf_first.end());
   if (auto it = index_.find(kProbe); it != index_.end()) {

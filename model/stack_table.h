@@ -45,6 +45,7 @@ class StackTable {
   std::vector<LocationId> frames_;
   std::vector<uint32_t> offsets_;  // stack s spans frames_[offsets_[s], offsets_[s+1]); s == StackId.value
   std::unordered_set<uint32_t, Hash, Equal> index_;
+  bool stale_ = false;  // index_ must be rebuilt before the next lookup
 };
 
 }  // namespace profkit::model

@@ -97,3 +97,20 @@ TEST_CASE("model::ProfileImporter remaps into a new builder") {
   CHECK(dst->str(dst->function(dst->location(st[1]).lines[0].function).name) == "root");
   CHECK(dst->str(dst->labels(dst->sample(0).labels)[0].str) == "x");
 }
+
+TEST_CASE("model::StackTable survives copies and moves") {
+  StackTable t;
+  LocationId a[] = {LocationId(1), LocationId(2)};
+  LocationId b[] = {LocationId(3)};
+  StackId sa = t.intern(a);
+  StackId sb = t.intern(b);
+  StackTable copy = t;
+  CHECK(copy.intern(a) == sa);  // index rebuilt lazily
+  StackTable moved = std::move(t);
+  CHECK(moved.intern(b) == sb);
+  CHECK(moved.frames(sa).size() == 2);
+  LocationId c[] = {LocationId(4), LocationId(1)};
+  CHECK(moved.intern(c).value == 3);
+  CHECK(t.size() == 1);  // the moved-from table is empty and usable
+  CHECK(t.intern(b).value == 1);
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bench/run.sh — profkit against the anchors, on the same machine in the same run.
+#
+#   FLAMEGRAPH_DIR=/path/to/FlameGraph bench/run.sh [--quick]
+#
+# Makes its inputs under bench/work (not committed): a frame-pointer perf.data of
+# bench/workload.c, a --call-graph dwarf capture of it (>= 100 MB unless --quick), the collapsed
+# stacks FlameGraph makes of the first, and a Go CPU profile when Go is present. Each row is the
+# best of $RUNS runs: wall seconds and peak RSS, and profkit's ratio to the anchor.
+# Anchors: perf report, perf script + stackcollapse-perf.pl + flamegraph.pl, go tool pprof.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+work=$here/work
+profkit=${PROFKIT:-$root/build/profkit}
+fg=${FLAMEGRAPH_DIR:-}
+runs=${RUNS:-3}
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+mkdir -p "$work"
+[[ -x $profkit ]] || { echo "build profkit first (scripts/build.sh)"; exit 2; }
+
+# best_of CMD...: prints "seconds rss_kb" of the fastest of $runs runs (stdout discarded).
+best_of() {
+  local best_t="" best_m=""
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -f '%e %M' -o "$work/.time" bash -c "$*" >/dev/null 2>"$work/.err" || {
+      echo "FAILED: $*" >&2
+      tail -3 "$work/.err" >&2
+      echo "nan nan"
+      return
+    }
+    read -r t m <"$work/.time"
+    if [[ -z $best_t ]] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t best_m=$m; fi
+  done
+  echo "$best_t $best_m"
+}
+
+rows=()
+# compare LABEL "PROFKIT CMD" "ANCHOR NAME" "ANCHOR CMD"
+compare() {
+  local label=$1 ours=$2 anchor_name=$3 anchor=$4
+  read -r pt pm < <(best_of "$ours")
+  read -r at am < <(best_of "$anchor")
+  local speed mem
+  speed=$(awk "BEGIN{ if ($pt > 0) printf \"%.1f\", $at / $pt; else print \"inf\" }")
+  mem=$(awk "BEGIN{ if ($am > 0) printf \"%.2f\", $pm / $am; else print \"n/a\" }")
+  rows+=("| $label | $pt s / $((pm / 1024)) MB | $anchor_name: $at s / $((am / 1024)) MB | ${speed}x faster | ${mem}x RSS |")
+}
+
+seconds=20
+dwarf_seconds=15
+if ((quick)); then seconds=3 dwarf_seconds=2; fi
+
+if command -v perf >/dev/null && [[ ! -f $work/fp.perf.data ]]; then
+  echo "recording frame-pointer capture (${seconds}s)…" >&2
+  gcc -O2 -g -fno-omit-frame-pointer -fno-inline -o "$work/workload" "$here/workload.c"
+  (cd "$work" && env -i PATH=/usr/bin:/bin perf record -q -N -e cpu-clock -F 4999 -g -o fp.perf.data ./workload "$seconds" >/dev/null 2>&1) || true
+fi
+if command -v perf >/dev/null && [[ ! -f $work/dwarf.perf.data ]]; then
+  echo "recording --call-graph dwarf capture (${dwarf_seconds}s)…" >&2
+  gcc -O2 -g -fomit-frame-pointer -o "$work/workload-nofp" "$here/workload.c"
+  (cd "$work" && env -i PATH=/usr/bin:/bin perf record -q -N -e cpu-clock -F 999 --call-graph dwarf,8192 -o dwarf.perf.data ./workload-nofp "$dwarf_seconds" >/dev/null 2>&1) || true
+fi
+
+if [[ -f $work/fp.perf.data ]]; then
+  size=$(du -m "$work/fp.perf.data" | cut -f1)
+  compare "top, perf.data -g (${size} MB)" "$profkit top $work/fp.perf.data" \
+    "perf report" "perf report -i $work/fp.perf.data --stdio --no-children -g none --sort sym"
+  if [[ -n $fg ]]; then
+    perf script -i "$work/fp.perf.data" 2>/dev/null | "$fg/stackcollapse-perf.pl" >"$work/fp.folded"
+    compare "collapse perf.data (${size} MB)" "$profkit convert $work/fp.perf.data -o $work/ours.folded" \
+      "perf script | stackcollapse-perf.pl" "perf script -i $work/fp.perf.data | $fg/stackcollapse-perf.pl"
+    compare "flamegraph from perf.data" "$profkit flamegraph $work/fp.perf.data -o $work/ours.svg" \
+      "perf script | stackcollapse | flamegraph.pl" \
+      "perf script -i $work/fp.perf.data | $fg/stackcollapse-perf.pl | $fg/flamegraph.pl"
+    compare "flamegraph from collapsed" "$profkit flamegraph $work/fp.folded -o $work/ours2.svg" \
+      "flamegraph.pl" "$fg/flamegraph.pl $work/fp.folded"
+  fi
+fi
+if [[ -f $work/dwarf.perf.data ]]; then
+  size=$(du -m "$work/dwarf.perf.data" | cut -f1)
+  compare "top, --call-graph dwarf (${size} MB)" "$profkit top $work/dwarf.perf.data" \
+    "perf report --no-children" "perf report -i $work/dwarf.perf.data --stdio --no-children -g none --sort sym"
+fi
+if command -v go >/dev/null && [[ -f $root/testdata/go/cpu.pb.gz ]]; then
+  compare "top, Go CPU pprof" "$profkit top $root/testdata/go/cpu.pb.gz" \
+    "go tool pprof -top" "go tool pprof -top $root/testdata/go/cpu.pb.gz"
+fi
+
+echo
+echo "| job | profkit (wall / peak RSS) | anchor (wall / peak RSS) | speed | memory |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
