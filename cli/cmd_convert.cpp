@@ -33,7 +33,7 @@ int run_convert(const ConvertCommand& c) {
   const model::Profile* to_write = &*loaded;
   model::Profile selected;
   if (*format == parsers::OutputFormat::kCollapsed) {
-    auto prepared = prepare(*loaded, c.in);
+    auto prepared = prepare(*loaded, c.in, diag);
     if (!prepared) {
       print_diagnostics(diag);
       return report_error(prepared.error());

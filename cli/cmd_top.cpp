@@ -46,7 +46,7 @@ int run_top(const TopCommand& c) {
     print_diagnostics(diag);
     return report_error(loaded.error());
   }
-  auto prepared = prepare(*loaded, c.in);
+  auto prepared = prepare(*loaded, c.in, diag);
   if (!prepared) {
     print_diagnostics(diag);
     return report_error(prepared.error());

@@ -17,26 +17,48 @@
 #include "model/diagnostics.h"
 #include "model/profile.h"
 
+#if __has_include("cli/symbolize_options.h")
+#include "cli/symbolize_options.h"
+#define PROFKIT_PIPELINE_SYMBOLIZE 1
+#endif
+#if __has_include("cli/filter_options.h")
+#include "cli/filter_options.h"
+#define PROFKIT_PIPELINE_FILTER 1
+#endif
+
 namespace profkit::cli {
 
 struct InputOptions {
   bool lenient = false;                // malformed collapsed lines become counted warnings
   analysis::SampleSelection selection;  // --sample-index / --mean / pprof shortcuts
   std::string event;                   // perf.data: --event NAME picks one event's column
+  bool no_symbolize = false;           // keep raw addresses (--no-symbolize)
+#ifdef PROFKIT_PIPELINE_SYMBOLIZE
+  symbolize::Options symbolize;        // --symbolizer, --symfs, --debug-dir, --kallsyms…
+#endif
+#ifdef PROFKIT_PIPELINE_FILTER
+  analysis::FilterOptions filter;      // --focus, --ignore, --hide, --show, --pid, --time…
+#endif
 };
 
 // Adds --lenient, --sample-index, --mean and pprof's shortcuts (--inuse_space, --alloc_space,
-// --inuse_objects, --alloc_objects, --contentions, --total_delay, --mean_delay).
+// --inuse_objects, --alloc_objects, --contentions, --total_delay, --mean_delay), the
+// symbolization flags and the filter flags.
 void add_input_options(CLI::App& cmd, InputOptions& options);
 
-// Parses every profile in `path` ("-" = stdin). Survivable problems go to `diagnostics`.
+// Parses every profile in `path` ("-" = stdin) and symbolizes addresses that lack symbols.
+// Survivable problems go to `diagnostics`.
 model::Result<std::vector<model::Profile>> load_all(const std::string& path, const InputOptions& options,
                                                      model::Diagnostics& diagnostics);
 // Loads `path` and expects exactly one profile; a two-column differential collapsed file
 // yields its "after" side with a note (use `diff` to compare both sides).
 model::Result<model::Profile> load_one(const std::string& path, const InputOptions& options,
                                        model::Diagnostics& diagnostics);
-// Applies sample-type selection: the returned profile's column 0 is what views show.
+// Applies the filters, then sample-type selection: the returned profile's column 0 is what views show.
+// Filter reports (e.g. "--focus matched nothing") go to `diagnostics`.
+model::Result<model::Profile> prepare(const model::Profile& profile, const InputOptions& options,
+                                      model::Diagnostics& diagnostics);
+// As above, printing filter reports on stderr at once.
 model::Result<model::Profile> prepare(const model::Profile& profile, const InputOptions& options);
 
 }  // namespace profkit::cli
