@@ -121,7 +121,9 @@ CountError parse_count(std::string_view t, Count& out) {
   return CountError::kNone;
 }
 
-// `line` split at its last whitespace run: the stack before it (right-trimmed) and the token.
+// `line` split at its last whitespace: the token after it and the stack before it. As in
+// flamegraph.pl's /^(.*)\s+?(\d+(?:\.\d*)?)$/, exactly one whitespace byte separates them, so
+// "a;  3" has the stack "a; " (a last frame " ", which stackcollapse-perf.pl does emit).
 struct Tail {
   std::string_view stack;
   std::string_view token;
@@ -134,7 +136,7 @@ Tail split_tail(std::string_view line) {
   Tail t;
   t.token = line.substr(i);
   t.separated = i > 0;
-  t.stack = rtrim(line.substr(0, i));
+  t.stack = line.substr(0, t.separated ? i - 1 : 0);
   return t;
 }
 
@@ -264,7 +266,9 @@ class Parser {
       if (!t.separated) return "no count at the end of the line";
       switch (parse_count(t.token, counts[c])) {
         case CountError::kNone: break;
-        case CountError::kNotNumber: return fmt::format("count {} is not a number", shorten(t.token));
+        case CountError::kNotNumber:
+          if (t.token.find_first_of("0123456789") == std::string_view::npos) return "no count at the end of the line";
+          return fmt::format("count {} is not a number", shorten(t.token));
         case CountError::kNegative: return fmt::format("negative count {}", shorten(t.token));
         case CountError::kTooLarge: return fmt::format("count {} is too large", shorten(t.token));
       }
@@ -293,21 +297,25 @@ class Parser {
 
     const StackId stack_id = intern_stack(stack);
     if (!stack_id) empty_stack_seen_ = true;
+    std::array<int64_t, 2> sums{};
     for (int c = 0; c < ncolumns; ++c) {
       std::vector<int64_t>& totals = columns_[c].totals;
       if (totals.size() <= stack_id.value) totals.resize(stack_id.value + 1, 0);
-      if (__builtin_add_overflow(totals[stack_id.value], values[c], &totals[stack_id.value])) {
+      if (__builtin_add_overflow(totals[stack_id.value], values[c], &sums[c])) {
         return "the total of this stack overflows 64 bits";
       }
     }
+    for (int c = 0; c < ncolumns; ++c) columns_[c].totals[stack_id.value] = sums[c];
     return {};
   }
 
+  // Multiplies every total of `col` up to `decimals` places; false (nothing changed) on overflow.
   static bool rescale(Column& col, int32_t decimals) {
     const int64_t factor = kPow10[decimals - col.decimals];
-    for (int64_t& t : col.totals) {
-      if (__builtin_mul_overflow(t, factor, &t)) return false;
-    }
+    const int64_t largest = col.totals.empty() ? 0 : *std::max_element(col.totals.begin(), col.totals.end());
+    int64_t scaled = 0;
+    if (__builtin_mul_overflow(largest, factor, &scaled)) return false;  // totals are never negative
+    for (int64_t& t : col.totals) t *= factor;
     col.decimals = decimals;
     return true;
   }
@@ -395,7 +403,7 @@ Sniff sniff_collapsed(std::span<const uint8_t> head) {
     if (line.find('\0') != std::string_view::npos) return Sniff::kNo;
     if (checked == 0 && is_go_text_header(line)) return Sniff::kNo;
     Tail t = split_tail(line);
-    if (!t.separated || t.stack.empty() || !looks_like_count(t.token)) return Sniff::kNo;
+    if (!t.separated || rtrim(t.stack).empty() || !looks_like_count(t.token)) return Sniff::kNo;
     ++checked;
   }
   return checked > 0 ? Sniff::kYes : Sniff::kNo;
