@@ -1,0 +1,435 @@
+#include "parsers/perf/profile_converter.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "model/profile_builder.h"
+#include "parsers/perf/perf_abi.h"
+#include "parsers/perf/perf_reader.h"
+#include "parsers/perf/record_orderer.h"
+#include "parsers/perf/session.h"
+
+namespace profkit::parsers::perf {
+namespace {
+
+constexpr uint64_t kBranchCallStack = 1ULL << 11;  // PERF_SAMPLE_BRANCH_CALL_STACK
+
+struct PairHash {
+  size_t operator()(const std::pair<uint32_t, uint64_t>& k) const {
+    return std::hash<uint64_t>{}(k.second * 0x9E3779B97F4A7C15ULL ^ k.first);
+  }
+};
+
+struct LabelKey {
+  uint32_t pid, tid, cpu, comm;
+  bool operator==(const LabelKey&) const = default;
+};
+struct LabelKeyHash {
+  size_t operator()(const LabelKey& k) const {
+    uint64_t a = (uint64_t{k.pid} << 32) | k.tid, b = (uint64_t{k.cpu} << 32) | k.comm;
+    return std::hash<uint64_t>{}(a * 0x9E3779B97F4A7C15ULL ^ b);
+  }
+};
+
+std::string seconds(uint64_t ns) { return fmt::format("{}.{:09d}", ns / 1000000000, ns % 1000000000); }
+
+std::string call_graph_mode(const PerfFileInfo& info) {
+  for (const EventInfo& e : info.events) {
+    const EventAttr& a = e.attr;
+    if (a.has(abi::kSampleRegsUser) && a.has(abi::kSampleStackUser)) {
+      return fmt::format("dwarf (stack copy {} bytes)", a.sample_stack_user);
+    }
+  }
+  for (const EventInfo& e : info.events) {
+    if (e.attr.has(abi::kSampleBranchStack) && (e.attr.branch_sample_type & kBranchCallStack)) return "lbr";
+  }
+  for (const EventInfo& e : info.events) {
+    if (e.attr.has(abi::kSampleCallchain)) return "fp";
+  }
+  return "none";
+}
+
+class Converter {
+ public:
+  Converter(PerfReader& reader, const ParseOptions& options)
+      : reader_(reader),
+        info_(reader.info()),
+        options_(options),
+        builder_(model::ProfileBuilder::Options{true, options.keep_timestamps, true}),
+        orderer_([this](const RawRecord& rec) { return deliver(rec); }) {}
+
+  model::Result<model::Profile> run();
+
+ private:
+  model::Result<void> deliver(const RawRecord& rec);
+  model::Result<void> on_sample(const RawRecord& rec);
+  model::LocationId location(uint32_t pid, uint64_t addr, bool kernel);
+  model::MappingId mapping(uint32_t map_index);
+  model::MappingId unknown_kernel_mapping();
+  // The timestamp of a kernel record, or nullopt when it carries none.
+  std::optional<uint64_t> record_time(const RawRecord& rec, const EventInfo& ev);
+  void write_metadata(model::Profile& p);
+
+  PerfReader& reader_;
+  const PerfFileInfo& info_;
+  const ParseOptions& options_;
+  model::ProfileBuilder builder_;
+  RecordOrderer orderer_;
+  Session session_;
+
+  size_t value_columns_ = 0;
+  std::vector<int64_t> values_;
+  std::vector<model::LocationId> frames_;
+  SampleRecord sample_;
+  std::vector<model::MappingId> mapping_ids_;  // per Session map index
+  model::MappingId unknown_kernel_;
+  std::unordered_map<std::pair<uint32_t, uint64_t>, model::LocationId, PairHash> locations_;
+  std::unordered_map<LabelKey, model::LabelSetId, LabelKeyHash> labels_;
+  model::StringId key_pid_, key_tid_, key_comm_, key_cpu_;
+
+  std::vector<int64_t> samples_per_event_;
+  std::vector<int64_t> period_per_event_;
+  int64_t samples_ = 0;
+  uint64_t first_time_ = UINT64_MAX, last_time_ = 0;
+  int64_t lost_events_ = 0, lost_records_ = 0, lost_samples_ = 0;
+  int64_t throttles_ = 0;
+  std::map<uint32_t, int64_t> unknown_;
+  int64_t undecodable_ = 0;
+};
+
+std::optional<uint64_t> Converter::record_time(const RawRecord& rec, const EventInfo& ev) {
+  const EventAttr& a = ev.attr;
+  if (!a.has(abi::kSampleTime)) return std::nullopt;
+  if (rec.type == abi::kSample) {
+    size_t at = 8 * ((a.has(abi::kSampleIdentifier) ? 1 : 0) + (a.has(abi::kSampleIp) ? 1 : 0) +
+                     (a.has(abi::kSampleTid) ? 1 : 0));
+    if (at + 8 > rec.body.size()) return std::nullopt;  // decode reports the error
+    return ByteReader::load<uint64_t>(rec.body, at, rec.order);
+  }
+  if (!a.sample_id_all()) return std::nullopt;
+  auto id = decode_sample_id(rec, a);
+  if (!id || !id->has_time) return std::nullopt;
+  return id->time;
+}
+
+model::MappingId Converter::unknown_kernel_mapping() {
+  if (!unknown_kernel_) {
+    model::Mapping m;
+    m.start = 0;
+    m.limit = UINT64_MAX;
+    m.file = builder_.intern("[kernel.kallsyms]");
+    unknown_kernel_ = builder_.add_mapping(m);
+  }
+  return unknown_kernel_;
+}
+
+model::MappingId Converter::mapping(uint32_t index) {
+  if (index >= mapping_ids_.size()) mapping_ids_.resize(session_.map_count());
+  if (!mapping_ids_[index]) {
+    const MapInfo& info = session_.map(index);
+    model::Mapping m;
+    m.start = info.start;
+    m.limit = info.end;
+    m.file_offset = info.pgoff;
+    m.file = builder_.intern(info.filename);
+    m.build_id = builder_.intern(info.build_id);
+    mapping_ids_[index] = builder_.add_mapping(m);
+  }
+  return mapping_ids_[index];
+}
+
+model::LocationId Converter::location(uint32_t pid, uint64_t addr, bool kernel) {
+  uint32_t index = Session::kNoMap;
+  if (!kernel) {
+    index = session_.find_user(pid, addr);
+    if (index == Session::kNoMap) {
+      index = session_.find_kernel(addr);  // vsyscall-style pages live in the kernel's maps
+      if (index != Session::kNoMap) kernel = true;
+    }
+  } else {
+    index = session_.find_kernel(addr);
+  }
+  model::MappingId mid;
+  if (index != Session::kNoMap) {
+    mid = mapping(index);
+  } else if (kernel) {
+    mid = unknown_kernel_mapping();
+  }
+  auto key = std::make_pair(mid.value | (kernel ? 0x80000000u : 0u), addr);
+  auto it = locations_.find(key);
+  if (it != locations_.end()) return it->second;
+  model::Location loc;
+  loc.mapping = mid;
+  loc.address = addr;
+  loc.kind = kernel ? model::FrameKind::kKernel : model::FrameKind::kNormal;
+  model::LocationId id = builder_.add_location(std::move(loc));
+  locations_.emplace(key, id);
+  return id;
+}
+
+model::Result<void> Converter::on_sample(const RawRecord& rec) {
+  size_t ev_index = reader_.event_index_for(rec);
+  const EventInfo& ev = info_.events[ev_index];
+  auto ok = decode_sample(rec, ev.attr, sample_);
+  if (!ok) {
+    model::Error e = ok.error();
+    if (rec.from_compressed) e.message += " (in compressed data)";
+    e.offset = rec.from_compressed ? rec.offset : e.offset;
+    return std::unexpected(std::move(e).in_file(options_.file_name));
+  }
+  if (!ev.attr.has(abi::kSamplePeriod)) sample_.period = ev.attr.sample_period_or_freq;
+  const uint16_t mode = sample_.misc & abi::kMiscCpumodeMask;
+  bool kernel = mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel || mode == abi::kMiscHypervisor;
+  frames_.clear();
+  if (!sample_.callchain.empty()) {
+    for (uint64_t ip : sample_.callchain) {
+      if (ip >= abi::kContextMax) {
+        if (ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv) kernel = true;
+        if (ip == abi::kContextUser || ip == abi::kContextGuestUser) kernel = false;
+        continue;
+      }
+      frames_.push_back(location(sample_.pid, ip, kernel));
+    }
+  }
+  if (frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
+
+  std::string_view comm = session_.comm(sample_.tid);
+  LabelKey key{sample_.pid, sample_.tid, ev.attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX,
+               builder_.intern(comm).value};
+  auto lit = labels_.find(key);
+  model::LabelSetId labels;
+  if (lit != labels_.end()) {
+    labels = lit->second;
+  } else {
+    std::vector<model::Label> ls;
+    ls.push_back(model::Label{key_pid_, {}, static_cast<int64_t>(sample_.pid), {}});
+    ls.push_back(model::Label{key_tid_, {}, static_cast<int64_t>(sample_.tid), {}});
+    ls.push_back(model::Label{key_comm_, model::StringId(key.comm), 0, {}});
+    if (key.cpu != UINT32_MAX) ls.push_back(model::Label{key_cpu_, {}, static_cast<int64_t>(sample_.cpu), {}});
+    labels = builder_.intern_labels(std::move(ls));
+    labels_.emplace(key, labels);
+  }
+
+  std::fill(values_.begin(), values_.end(), 0);
+  values_[0] = 1;
+  values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
+  model::StackId stack = builder_.intern_stack(frames_);
+  int64_t t = (options_.keep_timestamps && ev.attr.has(abi::kSampleTime)) ? static_cast<int64_t>(sample_.time) : 0;
+  builder_.add_sample(stack, labels, values_, t);
+
+  ++samples_;
+  ++samples_per_event_[ev_index];
+  period_per_event_[ev_index] += static_cast<int64_t>(sample_.period);
+  if (ev.attr.has(abi::kSampleTime)) {
+    first_time_ = std::min(first_time_, sample_.time);
+    last_time_ = std::max(last_time_, sample_.time);
+  }
+  return {};
+}
+
+model::Result<void> Converter::deliver(const RawRecord& rec) {
+  auto bad = [&](const model::Error& e) -> model::Result<void> {
+    // A malformed non-sample record is survivable: count it, say where the first one was.
+    ++undecodable_;
+    warn(options_, "perf.bad-record",
+         fmt::format("{}: skipped a malformed {} record at offset {}: {}", options_.file_name,
+                     abi::record_type_name(rec.type), rec.offset, e.message));
+    return {};
+  };
+  switch (rec.type) {
+    case abi::kSample: return on_sample(rec);
+    case abi::kMmap:
+    case abi::kMmap2: {
+      auto m = decode_mmap(rec);
+      if (!m) return bad(m.error());
+      session_.on_mmap(*m, rec.misc);
+      return {};
+    }
+    case abi::kComm: {
+      auto c = decode_comm(rec);
+      if (!c) return bad(c.error());
+      session_.on_comm(*c);
+      return {};
+    }
+    case abi::kFork:
+    case abi::kExit: {
+      auto f = decode_fork_exit(rec);
+      if (!f) return bad(f.error());
+      if (rec.type == abi::kFork) session_.on_fork(*f); else session_.on_exit(*f);
+      return {};
+    }
+    case abi::kLost:
+    case abi::kLostSamples: {
+      auto l = decode_lost(rec);
+      if (!l) return bad(l.error());
+      if (rec.type == abi::kLost) {
+        lost_events_ += static_cast<int64_t>(l->lost);
+        ++lost_records_;
+      } else {
+        lost_samples_ += static_cast<int64_t>(l->lost);
+      }
+      return {};
+    }
+    case abi::kThrottle:
+    case abi::kUnthrottle: {
+      auto t = decode_throttle(rec);
+      if (!t) return bad(t.error());
+      if (rec.type == abi::kThrottle) ++throttles_;
+      return {};
+    }
+    case abi::kKsymbol: {
+      auto k = decode_ksymbol(rec);
+      if (!k) return bad(k.error());
+      session_.on_ksymbol(*k);
+      return {};
+    }
+    case abi::kSwitch:
+    case abi::kSwitchCpuWide: {
+      auto s = decode_switch(rec);
+      if (!s) return bad(s.error());
+      return {};
+    }
+    default: return {};
+  }
+}
+
+void Converter::write_metadata(model::Profile& p) {
+  std::vector<std::string> lines;
+  auto add = [&](std::string_view key, const std::string& value) {
+    if (!value.empty()) lines.push_back(fmt::format("{}: {}", key, value));
+  };
+  add("perf version", info_.perf_version);
+  add("hostname", info_.hostname);
+  add("os release", info_.os_release);
+  add("arch", info_.arch);
+  if (info_.nr_cpus_online || info_.nr_cpus_available) {
+    add("nrcpus", fmt::format("{} online, {} available", info_.nr_cpus_online, info_.nr_cpus_available));
+  }
+  add("cpudesc", info_.cpu_desc);
+  if (!info_.cmdline.empty()) add("cmdline", fmt::format("{}", fmt::join(info_.cmdline, " ")));
+  add("mode", info_.pipe_mode ? "pipe" : "file");
+  if (info_.order == ByteOrder::kSwapped) add("byte order", "swapped (written on the other endianness)");
+  std::vector<std::string> events, counts;
+  for (size_t i = 0; i < info_.events.size(); ++i) {
+    const EventInfo& e = info_.events[i];
+    std::string how = e.attr.freq() ? fmt::format("{} Hz", e.attr.sample_period_or_freq)
+                                    : fmt::format("period {}", e.attr.sample_period_or_freq);
+    events.push_back(fmt::format("{} ({})", e.name, how));
+    counts.push_back(fmt::format("{}={}", e.name, samples_per_event_[i]));
+  }
+  add("events", fmt::format("{}", fmt::join(events, ", ")));
+  add("samples", fmt::format("{}", fmt::join(counts, ", ")));
+  add("call-graph", call_graph_mode(info_));
+  if (lost_records_) add("lost", fmt::format("{} events in {} LOST records", lost_events_, lost_records_));
+  if (lost_samples_) add("lost samples", fmt::format("{}", lost_samples_));
+  if (throttles_) add("throttled", fmt::format("{} times", throttles_));
+  if (first_time_ <= last_time_) {
+    add("first sample time", seconds(first_time_));
+    add("last sample time", seconds(last_time_));
+    add("duration", seconds(last_time_ - first_time_));
+  }
+  if (info_.compression) {
+    add("compressed", fmt::format("zstd level {}, {} bytes -> {} bytes", info_.compression->level,
+                                  reader_.compressed_bytes_in(), reader_.decompressed_bytes_out()));
+  } else if (reader_.compressed_bytes_in() > 0) {
+    add("compressed", fmt::format("zstd, {} bytes -> {} bytes", reader_.compressed_bytes_in(), reader_.decompressed_bytes_out()));
+  }
+  std::vector<std::string> records, unknown;
+  for (const auto& [type, n] : reader_.record_counts()) {
+    const char* name = abi::record_type_name(type);
+    if (*name) {
+      records.push_back(fmt::format("{}={}", name, n));
+    } else {
+      unknown.push_back(fmt::format("type {} x{}", type, n));
+    }
+  }
+  add("records", fmt::format("{}", fmt::join(records, ", ")));
+  if (!unknown.empty()) add("unknown records", fmt::format("{}", fmt::join(unknown, ", ")));
+  if (undecodable_) add("malformed records", fmt::format("{}", undecodable_));
+  if (orderer_.out_of_order()) add("out-of-order records", fmt::format("{}", orderer_.out_of_order()));
+  add("build ids", fmt::format("{}", info_.build_ids.size()));
+  for (const std::string& l : lines) p.comments.push_back(builder_.intern(l));
+}
+
+model::Result<model::Profile> Converter::run() {
+  session_.add_build_ids(info_.build_ids);
+  key_pid_ = builder_.intern("pid");
+  key_tid_ = builder_.intern("tid");
+  key_comm_ = builder_.intern("comm");
+  key_cpu_ = builder_.intern("cpu");
+  builder_.add_sample_type("samples", "count");
+  for (const EventInfo& e : info_.events) {
+    builder_.add_sample_type(e.name, period_is_nanoseconds(e.attr) ? "nanoseconds" : "events");
+  }
+  value_columns_ = builder_.sample_type_count();
+  values_.assign(value_columns_, 0);
+  samples_per_event_.assign(info_.events.size(), 0);
+  period_per_event_.assign(info_.events.size(), 0);
+
+  while (true) {
+    auto next = reader_.next();
+    if (!next) return std::unexpected(std::move(next.error()));
+    if (!*next) break;
+    const RawRecord& rec = **next;
+    if (rec.type == abi::kFinishedRound) {
+      PK_TRY_VOID(orderer_.finished_round());
+      continue;
+    }
+    if (rec.type >= abi::kKernelRecordMax) continue;  // perf tool records: applied by the reader
+    if (rec.type == 0 || !*abi::record_type_name(rec.type)) continue;  // unknown kernel record: counted
+    const EventInfo& ev = reader_.event_for(rec);
+    if (auto t = record_time(rec, ev)) {
+      PK_TRY_VOID(orderer_.push(rec, *t));
+    } else {
+      PK_TRY_VOID(deliver(rec));
+    }
+  }
+  PK_TRY_VOID(orderer_.flush_all());
+
+  for (const auto& [type, n] : reader_.record_counts()) {
+    if (!*abi::record_type_name(type)) {
+      warn(options_, "perf.unknown-record", fmt::format("{}: {} records of unknown type {} (skipped)", options_.file_name, n, type));
+    }
+  }
+  if (lost_events_ || lost_samples_) {
+    warn(options_, "perf.lost",
+         fmt::format("{}: perf lost {} events and {} samples while recording", options_.file_name, lost_events_, lost_samples_));
+  }
+
+  model::Profile& p = builder_.metadata();
+  if (!info_.events.empty()) {
+    const EventInfo& e0 = info_.events.front();
+    p.period_type = p.sample_types()[1];
+    p.default_sample_type = p.sample_types()[1].type;
+    if (!e0.attr.freq()) {
+      p.period = static_cast<int64_t>(e0.attr.sample_period_or_freq);
+    } else if (samples_per_event_[0] > 0) {
+      p.period = period_per_event_[0] / samples_per_event_[0];  // mean period of a frequency-based event
+    }
+  }
+  if (first_time_ <= last_time_) {
+    p.duration_nanos = static_cast<int64_t>(last_time_ - first_time_);
+    if (info_.clock_data) {
+      p.time_nanos = static_cast<int64_t>(info_.clock_data->wall_clock_ns - info_.clock_data->clockid_time_ns + first_time_);
+    }
+  }
+  write_metadata(p);
+  p.source_format = "perf.data";
+  auto profile = builder_.finish();
+  if (!profile) return std::unexpected(std::move(profile.error()).in_file(options_.file_name));
+  return profile;
+}
+
+}  // namespace
+
+model::Result<model::Profile> convert_perf_data(std::span<const uint8_t> bytes, const ParseOptions& options) {
+  auto reader = PerfReader::open(bytes, options.file_name, options.diagnostics);
+  if (!reader) return std::unexpected(std::move(reader.error()));
+  Converter converter(*reader, options);
+  return converter.run();
+}
+
+}  // namespace profkit::parsers::perf
