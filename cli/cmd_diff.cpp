@@ -9,7 +9,6 @@
 #include "analysis/noise.h"
 #include "analysis/verdict.h"
 #include "cli/common.h"
-#include "cli/filter_options.h"
 #include "cli/pipeline.h"
 #include "render/diff_report.h"
 
@@ -33,8 +32,7 @@ struct DiffCommand {
   double alpha = 0.05;
   double min_effect_percent = 5;
   bool all_rows = false;
-  InputOptions in;
-  analysis::FilterOptions filters;
+  InputOptions in;  // input, symbolization and filter flags (cli/pipeline.h)
 };
 
 // Loads, selects the value column and filters every file of one side.
@@ -44,19 +42,15 @@ model::Result<std::vector<model::Profile>> load_side(const std::vector<std::stri
   for (const std::string& path : paths) {
     auto loaded = load_one(path, c.in, diag);
     if (!loaded) return std::unexpected(loaded.error());
-    auto prepared = prepare(*loaded, c.in);
+    auto prepared = prepare(*loaded, c.in, diag);  // filters, then the value column
     if (!prepared) return std::unexpected(std::move(prepared.error()).in_file(path));
-    auto filtered = apply_filters(*prepared, c.filters, diag);
-    if (!filtered) return std::unexpected(filtered.error());
-    out.push_back(std::move(*filtered));
+    out.push_back(std::move(*prepared));
   }
   return out;
 }
 
 model::Result<model::Profile> prepare_filter(const model::Profile& p, const DiffCommand& c, model::Diagnostics& diag) {
-  auto prepared = prepare(p, c.in);
-  if (!prepared) return prepared;
-  return apply_filters(*prepared, c.filters, diag);
+  return prepare(p, c.in, diag);
 }
 
 int run_diff(DiffCommand c) {
@@ -199,7 +193,6 @@ void setup_diff(CLI::App& app, int& exit_code) {
   sub->add_option("--min-effect", cmd->min_effect_percent, "Runs: smallest relative change reported, in percent")->default_val(5);
   sub->add_flag("--all", cmd->all_rows, "Runs: also list changes that are not significant");
   add_input_options(*sub, cmd->in);
-  add_filter_options(*sub, cmd->filters);
   sub->footer(R"(Columns: Δflat/Δcum = new - base; flat%/cum% = relative change; Δshare = change of the share of
 the total in percentage points; entries that appear are marked (new), those that vanish (gone).
 With --normalize the new profile is scaled so that its total equals the base total, exactly as
