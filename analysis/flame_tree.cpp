@@ -121,12 +121,29 @@ class FlameTreeBuilder {
     ProfileCache cache{&p, {}, {}, {}};
     cache.loc_offset.assign(p.locations().size(), kNone);
     cache.stack_leaf.assign(p.stacks().size(), kNone);
-    const size_t columns = p.sample_types().size();
-    if (columns == 0) return;
+    if (p.sample_types().empty()) return;
+    // Walk each distinct stack once, in path order, so consecutive stacks share their common
+    // prefix of tree nodes instead of looking it up again.
+    std::vector<model::StackId> stacks;
+    std::vector<uint8_t> seen(p.stacks().size(), 0);
+    for (size_t i = 0; i < p.sample_count(); ++i) {
+      model::StackId id = p.sample(i).stack;
+      if (p.values(i)[0] != 0 && !seen[id.value]) {
+        seen[id.value] = 1;
+        stacks.push_back(id);
+      }
+    }
+    std::sort(stacks.begin(), stacks.end(), [&](model::StackId a, model::StackId b) {
+      auto fa = p.stack(a), fb = p.stack(b);  // leaf first
+      if (reverse_) return std::lexicographical_compare(fa.begin(), fa.end(), fb.begin(), fb.end());
+      return std::lexicographical_compare(fa.rbegin(), fa.rend(), fb.rbegin(), fb.rend());
+    });
+    PathCache path;
+    for (model::StackId id : stacks) cache.stack_leaf[id.value] = walk(cache, path, id);
     for (size_t i = 0; i < p.sample_count(); ++i) {
       int64_t v = p.values(i)[0] * multiplier;
       if (v == 0) continue;
-      uint32_t leaf = leaf_of(cache, p.sample(i).stack);
+      uint32_t leaf = cache.stack_leaf[p.sample(i).stack.value];
       if (base_side) {
         tmp_[leaf].base_self += v;
       } else {
@@ -221,7 +238,7 @@ class FlameTreeBuilder {
     const model::Profile* p;
     std::vector<uint32_t> loc_offset;  // per location index: start in loc_syms, kNone = not yet
     std::vector<uint32_t> loc_syms;    // per location: count, then symbols outermost first
-    std::vector<uint32_t> stack_leaf;  // per StackId value: tree node of the path, kNone = not yet
+    std::vector<uint32_t> stack_leaf;  // per StackId value: tree node of the path, kNone = unused
   };
 
   uint32_t intern_name(std::string_view name) {
@@ -266,22 +283,33 @@ class FlameTreeBuilder {
     });
   }
 
-  uint32_t leaf_of(ProfileCache& c, model::StackId stack) {
-    uint32_t& cached = c.stack_leaf[stack.value];
-    if (cached != kNone) return cached;
+  // The locations of the previous walk in walk order, and the tree node reached after each.
+  struct PathCache {
+    std::vector<model::LocationId> locs;
+    std::vector<uint32_t> nodes;
+  };
+
+  // The tree node of `stack`'s path, reusing the prefix it shares with the previous walk.
+  uint32_t walk(ProfileCache& c, PathCache& prev, model::StackId stack) {
     std::span<const model::LocationId> frames = c.p->stack(stack);  // leaf first
-    uint32_t node = 0;
-    if (!reverse_) {
-      for (size_t i = frames.size(); i-- > 0;) {
-        for (uint32_t s : location_symbols(c, frames[i])) node = child(node, s);
-      }
-    } else {
-      for (model::LocationId loc : frames) {
-        std::span<const uint32_t> syms = location_symbols(c, loc);
+    const size_t n = frames.size();
+    auto loc_at = [&](size_t i) { return reverse_ ? frames[i] : frames[n - 1 - i]; };  // in walk order
+    size_t same = 0;
+    while (same < n && same < prev.locs.size() && prev.locs[same] == loc_at(same)) ++same;
+    prev.locs.resize(same);
+    prev.nodes.resize(same);
+    uint32_t node = same > 0 ? prev.nodes[same - 1] : 0;
+    for (size_t i = same; i < n; ++i) {
+      model::LocationId loc = loc_at(i);
+      std::span<const uint32_t> syms = location_symbols(c, loc);  // outermost first
+      if (!reverse_) {
+        for (uint32_t sym : syms) node = child(node, sym);
+      } else {
         for (size_t k = syms.size(); k-- > 0;) node = child(node, syms[k]);
       }
+      prev.locs.push_back(loc);
+      prev.nodes.push_back(node);
     }
-    cached = node;
     return node;
   }
 
