@@ -187,8 +187,10 @@ void setup_diff(CLI::App& app, int& exit_code) {
   sub->add_option("--format,-f", cmd->format, "Output: text, markdown (PR comment / job summary), json, junit")
       ->default_val("text");
   sub->add_option("-o,--output", cmd->output, "Write to FILE instead of stdout");
-  sub->add_option("--fail-on", cmd->fail_on, "Exit 1 when this rule breaks (repeatable); grammar below");
-  sub->add_option("--fail-ignore", cmd->fail_ignore, "Entries matching this RE2 are never judged by --fail-on (repeatable)");
+  sub->add_option("--fail-on", cmd->fail_on, "Exit 1 when this rule breaks (repeatable); grammar below")
+      ->allow_extra_args(false);
+  sub->add_option("--fail-ignore", cmd->fail_ignore, "Entries matching this RE2 are never judged by --fail-on (repeatable)")
+      ->allow_extra_args(false);
   sub->add_option("--alpha", cmd->alpha, "Runs: significance threshold of the Mann-Whitney U test")->default_val(0.05);
   sub->add_option("--min-effect", cmd->min_effect_percent, "Runs: smallest relative change reported, in percent")->default_val(5);
   sub->add_flag("--all", cmd->all_rows, "Runs: also list changes that are not significant");

@@ -13,17 +13,22 @@ void add_filter_options(CLI::App& cmd, analysis::FilterOptions& o) {
   cmd.add_option("--tag-focus", o.tag_focus,
                  "Keep samples whose labels match: key=regex, regex (on key:value), or numeric key=lo:hi with units "
                  "(bytes=1kb:64kb); repeatable (all must match)")
+      ->allow_extra_args(false)
       ->group(group);
   cmd.add_option("--tag-ignore", o.tag_ignore, "Drop samples whose labels match (same syntax as --tag-focus); repeatable")
+      ->allow_extra_args(false)
       ->group(group);
   cmd.add_option("--pid", o.pids, "Keep samples of these process ids (perf.data); repeatable or comma-separated")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->group(group);
   cmd.add_option("--tid", o.tids, "Keep samples of these thread ids (perf.data); repeatable or comma-separated")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->group(group);
   cmd.add_option("--comm", o.comms, "Keep samples of these commands (perf.data comm); repeatable or comma-separated")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->group(group);
   cmd.add_option("--time", o.time,
                  "Keep samples in a time range: START-END or START,END in seconds (either may be empty), or a "

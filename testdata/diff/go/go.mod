@@ -1,0 +1,3 @@
+module profkit.example/diffbench
+
+go 1.19
