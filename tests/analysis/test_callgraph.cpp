@@ -91,3 +91,27 @@ TEST_CASE("analysis::callgraph peek") {
   CHECK(d.count("peek.no-match") == 1);
   CHECK(!analysis::build_peek(p, {.regex = "("}, d));
 }
+
+#include <sstream>
+
+#include "render/peek_text.h"
+
+TEST_CASE("analysis::callgraph peek renders pprof's -peek layout") {
+  // Oracle: layout of pprof's internal/driver/testdata/pprof.cpu.peek (FORMAT-REF).
+  Profile p = profile();
+  Diagnostics d;
+  auto t = analysis::build_peek(p, {.regex = "^leaf$"}, d);
+  REQUIRE(t);
+  std::ostringstream out;
+  REQUIRE(render::render_peek(p, *t, out));
+  std::string want =
+      "Showing nodes accounting for 900, 90.00% of 1000 total\n"
+      "----------------------------------------------------------+-------------\n"
+      "      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t \n"
+      "----------------------------------------------------------+-------------\n"
+      "                                               600 66.67% |   a\n"
+      "                                               300 33.33% |   b\n"
+      "       900 90.00% 90.00%        900 90.00%                | leaf\n"
+      "----------------------------------------------------------+-------------\n";
+  CHECK(out.str() == want);
+}
