@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <numeric>
+#include <unordered_map>
 
 namespace profkit::analysis {
 
@@ -11,6 +12,13 @@ namespace {
 struct NodeStats {
   int64_t flat = 0, flat_div = 0, cum = 0, cum_div = 0;
   bool inline_in = false, plain_in = false;
+};
+
+// A caller->callee edge: inline only if every sample that first crosses it does so inside one
+// location (pprof's Edge.Inline is the AND over samples).
+struct EdgeState {
+  bool inline_all = true;
+  size_t last_sample = SIZE_MAX;
 };
 
 int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
@@ -24,6 +32,7 @@ void accumulate(const model::Profile& p, const NodeMap& nodes, bool mean, const 
                 std::vector<NodeStats>& stats) {
   stats.assign(nodes.size(), NodeStats{});
   std::vector<size_t> seen(nodes.size(), SIZE_MAX);
+  std::unordered_map<uint64_t, EdgeState> edges;
   for (size_t s = 0; s < p.sample_count(); ++s) {
     auto values = p.values(s);
     int64_t w = values[0];
@@ -46,11 +55,12 @@ void accumulate(const model::Profile& p, const NodeMap& nodes, bool mean, const 
           stats[n].cum_div += dw;
         }
         if (parent >= 0 && static_cast<uint32_t>(parent) != n) {
-          // The edge parent -> n is inline when n is not the outermost frame of its location.
-          if (ni != locnodes.size() - 1) {
-            stats[n].inline_in = true;
-          } else {
-            stats[n].plain_in = true;
+          // The edge parent -> n is inline when n is not the outermost frame of its location;
+          // only its first crossing in a sample counts.
+          EdgeState& e = edges[(uint64_t{static_cast<uint32_t>(parent)} << 32) | n];
+          if (e.last_sample != s) {
+            e.last_sample = s;
+            if (ni == locnodes.size() - 1) e.inline_all = false;
           }
         }
         parent = n;
@@ -61,6 +71,10 @@ void accumulate(const model::Profile& p, const NodeMap& nodes, bool mean, const 
       stats[parent].flat += w;
       stats[parent].flat_div += dw;
     }
+  }
+  for (const auto& [key, e] : edges) {
+    NodeStats& callee = stats[static_cast<uint32_t>(key)];
+    (e.inline_all ? callee.inline_in : callee.plain_in) = true;
   }
 }
 

@@ -114,9 +114,12 @@ std::vector<std::string> profile_labels(const model::Profile& p, int64_t total, 
     std::time_t secs = static_cast<std::time_t>(p.time_nanos / 1000000000);
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    labels.push_back(std::string("Time: ") + buf);
+    // go tool pprof (1.19) layout "Jan 2, 2006 at 3:04pm (MST)", always in UTC here.
+    static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
+    labels.push_back(fmt::format("Time: {} {}, {} at {}:{:02d}{} (UTC)", kMonths[tm.tm_mon], tm.tm_mday,
+                                 tm.tm_year + 1900, hour12, tm.tm_min, tm.tm_hour < 12 ? "am" : "pm"));
   }
   if (p.duration_nanos != 0 && !p.sample_types().empty()) {
     const model::ValueType& vt = p.sample_types()[0];
