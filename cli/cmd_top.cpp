@@ -2,9 +2,11 @@
 
 #include <memory>
 
+#include "analysis/peek.h"
 #include "analysis/top_table.h"
 #include "cli/common.h"
 #include "cli/pipeline.h"
+#include "render/peek_text.h"
 #include "render/top_text.h"
 
 namespace profkit::cli {
@@ -19,6 +21,8 @@ struct TopCommand {
   std::string granularity = "functions";
   std::string format = "text";
   bool no_inlines = false;
+  std::string callers;  // --callers RE: show the callers of matching functions (pprof -peek)
+  std::string callees;  // --callees RE
 };
 
 int run_top(const TopCommand& c) {
@@ -51,6 +55,27 @@ int run_top(const TopCommand& c) {
     print_diagnostics(diag);
     return report_error(prepared.error());
   }
+  if (!c.callers.empty() || !c.callees.empty()) {
+    // pprof's peek: one block per matching function with its callers above and callees below.
+    if (!c.callers.empty() && !c.callees.empty() && c.callers != c.callees) {
+      return report_error(model::Error{model::ErrorCode::kUsage, "--callers and --callees must name the same regex when both are given"});
+    }
+    analysis::PeekOptions po{.regex = c.callers.empty() ? c.callees : c.callers,
+                             .callers = !c.callers.empty(),
+                             .callees = !c.callees.empty(),
+                             .granularity = *g,
+                             .inlines = !c.no_inlines,
+                             .sort_by_cum = c.top.sort_by_cum};
+    auto peek = analysis::build_peek(*prepared, po, diag);
+    if (!peek) {
+      print_diagnostics(diag);
+      return report_error(peek.error());
+    }
+    auto written = write_output(c.output, [&](std::ostream& out) { return render::render_peek(*prepared, *peek, out); });
+    print_diagnostics(diag);
+    if (!written) return report_error(written.error());
+    return kExitOk;
+  }
   analysis::TopOptions to = c.top;
   to.granularity = *g;
   to.inlines = !c.no_inlines;
@@ -80,6 +105,8 @@ void setup_top(CLI::App& app, int& exit_code) {
   sub->add_flag("--no-inlines", cmd->no_inlines, "Attribute inlined code to the function it was inlined into");
   sub->add_option("--format,-f", cmd->format, "Output: text (pprof's layout), csv, json, markdown")->default_val("text");
   sub->add_option("-o,--output", cmd->output, "Write to FILE instead of stdout ('-' = stdout)");
+  sub->add_option("--callers", cmd->callers, "Instead of the table: callers of functions matching RE (RE2), as pprof -peek");
+  sub->add_option("--callees", cmd->callees, "Instead of the table: callees of functions matching RE (both: pprof -peek)");
   add_input_options(*sub, cmd->in);
   sub->footer(
       "Examples:\n"
@@ -87,6 +114,7 @@ void setup_top(CLI::App& app, int& exit_code) {
       "  profkit top --cum -n 20 cpu.pb.gz           top 20 by cumulative value\n"
       "  profkit top --inuse_space heap.pb.gz        heap in use (Go)\n"
       "  profkit top -f markdown stacks.folded       a table for a pull-request comment\n"
+      "  profkit top --callers 'malloc$' perf.data   who calls malloc, and how much\n"
       "Columns (as pprof): flat = value where the function is the leaf; cum = value with the function\n"
       "anywhere on the stack (recursion counted once); sum% = running total of flat%.");
   sub->callback([cmd, &exit_code] { exit_code = run_top(*cmd); });
