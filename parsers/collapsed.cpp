@@ -1,8 +1,9 @@
 // parsers/collapsed.cpp — sniffer and streaming parser for collapsed ("folded") stacks.
 //
 // The parser walks the input span line by line without copying it. Frame texts are interned
-// once each through a cache keyed by string_view into the input; consecutive lines (the files
-// are usually sorted) share their leading frames, which are reused without a lookup. Totals are
+// once each through a small cache of their own (keys copied: looking them up in the input would
+// miss the CPU cache); consecutive lines (the files are usually sorted) share their leading
+// frames, which are reused without any lookup. Totals are
 // kept per StackId in a dense vector, so fractional precision can grow while streaming (the
 // totals are rescaled), and the samples are handed to the builder once each at the end.
 #include "parsers/collapsed.h"
@@ -15,7 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -204,6 +205,69 @@ std::pair<std::string_view, FrameKind> split_kind(std::string_view frame) {
   return {frame, FrameKind::kNormal};
 }
 
+// Frame text -> LocationId. Open addressing over full 64-bit hashes; the keys are copied into
+// one small arena, so lookups stay in cache instead of touching the (huge) input at random.
+class FrameCache {
+ public:
+  // The id stored for `key`, or nullptr after reserving a slot that `insert_last` must fill.
+  LocationId* find_or_reserve(std::string_view key) {
+    const uint64_t hash = std::hash<std::string_view>{}(key) | 1;  // 0 marks an empty slot
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.hash == 0) {
+        s = Slot{hash, arena_.size(), key.size(), LocationId{}};
+        arena_.append(key);
+        ++count_;
+        last_ = &s;
+        return nullptr;
+      }
+      if (s.hash == hash && s.size == key.size() && std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0) {
+        return &s.id;
+      }
+    }
+  }
+  void insert_last(LocationId id) { last_->id = id; }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    size_t offset = 0;  // of the key in arena_
+    size_t size = 0;
+    LocationId id;
+  };
+  void grow() {
+    std::vector<Slot> old(std::max<size_t>(64, slots_.size() * 2));
+    old.swap(slots_);
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.hash == 0) continue;
+      size_t i = s.hash & mask;
+      while (slots_[i].hash != 0) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::string arena_;
+  size_t count_ = 0;
+  Slot* last_ = nullptr;
+};
+
+// Length of the common prefix of a and b, eight bytes at a time.
+size_t common_prefix(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return i + static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;  // little-endian
+  }
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
 // One value column being accumulated: totals per StackId value, at `decimals` fixed point.
 struct Column {
   model::ProfileBuilder builder{model::ProfileBuilder::Options{.aggregate = false}};
@@ -324,11 +388,9 @@ class Parser {
   StackId intern_stack(std::string_view stack) {
     while (!stack.empty() && stack.back() == ';') stack.remove_suffix(1);  // Perl's split drops trailing empty fields
     if (stack.empty()) return StackId{};
-    if (stack == prev_stack_ && prev_id_valid_) return prev_id_;
-
-    // Reuse the leading frames this stack shares with the previous one.
-    const size_t common = static_cast<size_t>(
-        std::mismatch(stack.begin(), stack.end(), prev_stack_.begin(), prev_stack_.end()).first - stack.begin());
+    // Reuse the leading frames this stack shares with the previous one (all of them if equal).
+    const size_t common = common_prefix(stack, prev_stack_);
+    if (common == stack.size() && common == prev_stack_.size() && prev_id_valid_) return prev_id_;
     size_t keep = 0;
     while (keep < prev_ends_.size() && prev_ends_[keep] < common) ++keep;
     prev_ends_.resize(keep);
@@ -354,20 +416,19 @@ class Parser {
   }
 
   LocationId intern_frame(std::string_view frame) {
-    auto [it, inserted] = frame_cache_.try_emplace(frame, LocationId{});
-    if (inserted) {
-      auto [name, kind] = split_kind(frame);
-      it->second = columns_[0].builder.add_named_frame(name, kind);
-      // The builders see the same frames in the same order, so they hand out the same ids.
-      for (size_t c = 1; c < columns_.size(); ++c) columns_[c].builder.add_named_frame(name, kind);
-    }
-    return it->second;
+    if (LocationId* known = frame_cache_.find_or_reserve(frame)) return *known;
+    auto [name, kind] = split_kind(frame);
+    const LocationId id = columns_[0].builder.add_named_frame(name, kind);
+    // The builders see the same frames in the same order, so they hand out the same ids.
+    for (size_t c = 1; c < columns_.size(); ++c) columns_[c].builder.add_named_frame(name, kind);
+    frame_cache_.insert_last(id);
+    return id;
   }
 
   std::span<const uint8_t> bytes_;
   const ParseOptions& options_;
   std::vector<Column> columns_;
-  std::unordered_map<std::string_view, LocationId> frame_cache_;  // keys view the input
+  FrameCache frame_cache_;
   std::string_view prev_stack_;
   std::vector<size_t> prev_ends_;      // end offset of each frame of prev_stack_
   std::vector<LocationId> prev_ids_;   // root first

@@ -1,14 +1,16 @@
 // parsers/collapsed_writer.cpp — writes one value column of a Profile as collapsed stacks.
 //
-// Stacks are rendered root first with each location's text computed once; samples whose stacks
-// render to the same text (other labels, or distinct locations with equal names) are summed, and
-// the lines come out sorted bytewise like the `sort` at the end of the stackcollapse scripts.
+// Each location's text is computed once; stacks are sorted by comparing those texts frame by
+// frame (as bytes of the joined line would compare), so no per-stack string is built until the
+// line is written. Stacks whose texts are equal (other labels, or distinct locations with equal
+// names) are summed into one line; the order is the bytewise `sort` of the stackcollapse scripts.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -45,23 +47,72 @@ void append_frame_name(std::string& out, std::string_view name) {
   }
 }
 
-class StackRenderer {
+// Renders locations to their frame text (once each) and compares or writes stacks as the
+// ';'-joined text they stand for, without building that text for every stack.
+class StackText {
  public:
-  StackRenderer(const model::Profile& p, const CollapsedWriteOptions& options)
+  StackText(const model::Profile& p, const CollapsedWriteOptions& options)
       : p_(p), options_(options), texts_(p.locations().size()), done_(p.locations().size(), false) {}
 
-  std::string render(model::StackId stack) {
-    std::string out;
-    auto frames = p_.stack(stack);
-    for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
-      if (it != frames.rbegin()) out += ';';
-      out += location_text(*it);
+  // Bytewise (unsigned) comparison of the root-first joined texts of two stacks: <0, 0, >0.
+  // Streams both texts piece by piece; frames shared by location id are skipped unread.
+  int compare(model::StackId a, model::StackId b) {
+    Cursor x(p_.stack(a)), y(p_.stack(b));
+    while (true) {
+      if (x.at_frame_start() && y.at_frame_start() && x.next > 0 && y.next > 0 &&
+          x.frames[x.next - 1] == y.frames[y.next - 1]) {
+        x.skip_frame();
+        y.skip_frame();
+        continue;
+      }
+      const bool more_x = fill(x), more_y = fill(y);
+      if (!more_x || !more_y) return more_x ? 1 : (more_y ? -1 : 0);
+      const size_t n = std::min(x.rest.size(), y.rest.size());
+      if (int c = std::memcmp(x.rest.data(), y.rest.data(), n); c != 0) return c;
+      x.rest.remove_prefix(n);
+      y.rest.remove_prefix(n);
     }
-    return out;
+  }
+
+  void append(std::string& out, model::StackId stack) {
+    auto frames = p_.stack(stack);
+    for (size_t i = frames.size(); i-- > 0;) {
+      out += text(frames[i]);
+      if (i != 0) out += ';';
+    }
   }
 
  private:
-  const std::string& location_text(model::LocationId id) {
+  // A read position in a stack's joined text: pieces are frame texts (root first) and ";".
+  struct Cursor {
+    explicit Cursor(std::span<const model::LocationId> f) : frames(f), next(f.size()) {}
+    std::span<const model::LocationId> frames;  // leaf first
+    size_t next = 0;                            // frames[next - 1] is the next frame to read
+    bool separator_pending = false;
+    std::string_view rest;                      // unread part of the current piece
+    bool at_frame_start() const { return rest.empty() && !separator_pending; }
+    void skip_frame() {
+      --next;
+      separator_pending = next > 0;
+    }
+  };
+  // Makes cursor.rest non-empty; false at the end of the text.
+  bool fill(Cursor& c) {
+    while (c.rest.empty()) {
+      if (c.separator_pending) {
+        c.rest = ";";
+        c.separator_pending = false;
+      } else if (c.next == 0) {
+        return false;
+      } else {
+        c.rest = text(c.frames[c.next - 1]);
+        c.skip_frame();
+      }
+    }
+    return true;
+  }
+
+  const std::string& text(model::LocationId id) {
     const size_t i = id.index();
     if (!done_[i]) {
       texts_[i] = make_location_text(p_.location(id));
@@ -118,7 +169,8 @@ model::Result<void> write_collapsed(const model::Profile& p, size_t sample_index
     return model::make_error(model::ErrorCode::kLimit, "collapsed output: a stack's total overflows 64 bits");
   };
 
-  // Totals per stack id first (cheap), then per rendered text.
+  // Totals per stack id first, then stacks sorted by their text; runs of stacks with equal text
+  // (other labels, or distinct locations with equal names) are summed into one line.
   std::vector<int64_t> per_stack(p.stacks().size(), 0);
   std::vector<bool> used(p.stacks().size(), false);
   for (size_t i = 0; i < p.sample_count(); ++i) {
@@ -126,28 +178,36 @@ model::Result<void> write_collapsed(const model::Profile& p, size_t sample_index
     if (__builtin_add_overflow(per_stack[s], p.values(i)[sample_index], &per_stack[s])) return overflow();
     used[s] = true;
   }
-  StackRenderer renderer(p, options);
-  std::unordered_map<std::string, int64_t> per_text;
-  for (size_t s = 0; s < per_stack.size(); ++s) {
-    if (!used[s]) continue;
-    int64_t& total = per_text[renderer.render(model::StackId(static_cast<uint32_t>(s)))];
-    if (__builtin_add_overflow(total, per_stack[s], &total)) return overflow();
+  std::vector<model::StackId> order;
+  for (size_t s = 0; s < used.size(); ++s) {
+    if (used[s]) order.push_back(model::StackId(static_cast<uint32_t>(s)));
   }
+  StackText text(p, options);
+  std::sort(order.begin(), order.end(), [&](model::StackId a, model::StackId b) {
+    const int c = text.compare(a, b);
+    return c != 0 ? c < 0 : a < b;
+  });
 
-  std::vector<std::pair<std::string_view, int64_t>> lines;
-  lines.reserve(per_text.size());
-  for (const auto& [text, total] : per_text) {
-    if (total != 0) lines.emplace_back(text, total);
-  }
-  std::sort(lines.begin(), lines.end());  // string_view compares bytes as unsigned char: C-locale order
   std::string buffer;
-  for (const auto& [text, total] : lines) {
-    buffer.assign(text);
-    buffer += ' ';
-    buffer += model::format_fixed(total, decimals);
-    buffer += '\n';
-    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+  for (size_t i = 0; i < order.size();) {
+    int64_t total = per_stack[order[i].value];
+    size_t j = i + 1;
+    for (; j < order.size() && text.compare(order[i], order[j]) == 0; ++j) {
+      if (__builtin_add_overflow(total, per_stack[order[j].value], &total)) return overflow();
+    }
+    if (total != 0) {
+      text.append(buffer, order[i]);
+      buffer += ' ';
+      buffer += model::format_fixed(total, decimals);
+      buffer += '\n';
+      if (buffer.size() >= (size_t{1} << 16)) {
+        out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        buffer.clear();
+      }
+    }
+    i = j;
   }
+  out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
   if (!out) return model::make_error(model::ErrorCode::kIo, "collapsed output: write failed");
   return {};
 }
