@@ -143,15 +143,9 @@ model::MappingId Converter::mapping(uint32_t index) {
 
 model::LocationId Converter::location(uint32_t pid, uint64_t addr, bool kernel) {
   uint32_t index = Session::kNoMap;
-  if (!kernel) {
-    index = session_.find_user(pid, addr);
-    if (index == Session::kNoMap) {
-      index = session_.find_kernel(addr);  // vsyscall-style pages live in the kernel's maps
-      if (index != Session::kNoMap) kernel = true;
-    }
-  } else {
-    index = session_.find_kernel(addr);
-  }
+  // Like perf's thread__find_map: the context decides which maps are searched; a kernel-looking
+  // address in user context stays unmapped ([unknown] in perf script).
+  index = kernel ? session_.find_kernel(addr) : session_.find_user(pid, addr);
   model::MappingId mid;
   if (index != Session::kNoMap) {
     mid = mapping(index);
@@ -213,6 +207,16 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     labels_.emplace(key, labels);
   }
 
+  // Column totals bound every aggregated value (all are >= 0): refusing a total that would
+  // overflow keeps the builder's sums defined.
+  int64_t new_total = 0;
+  if (sample_.period > uint64_t{INT64_MAX} ||
+      __builtin_add_overflow(period_per_event_[ev_index], static_cast<int64_t>(sample_.period), &new_total)) {
+    return std::unexpected(model::Error{model::ErrorCode::kLimit,
+                                        fmt::format("sample period {} makes the {} total overflow 64 bits{}", sample_.period,
+                                                    ev.name, rec.from_compressed ? " (in compressed data)" : ""),
+                                        options_.file_name, rec.offset, -1});
+  }
   std::fill(values_.begin(), values_.end(), 0);
   values_[0] = 1;
   values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
@@ -222,7 +226,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
 
   ++samples_;
   ++samples_per_event_[ev_index];
-  period_per_event_[ev_index] += static_cast<int64_t>(sample_.period);
+  period_per_event_[ev_index] = new_total;
   if (ev.attr.has(abi::kSampleTime)) {
     first_time_ = std::min(first_time_, sample_.time);
     last_time_ = std::max(last_time_, sample_.time);

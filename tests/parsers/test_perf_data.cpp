@@ -297,13 +297,15 @@ TEST_CASE("parsers::perf every shared perf.data parses or is refused precisely")
     const char* path;
     const char* error;  // substring of the expected error, nullptr = must parse
     int64_t samples;    // expected SAMPLE count (-1 = unchecked)
+    int64_t unique = -1;  // expected aggregated samples (distinct stack + labels), -1 = unchecked
   };
   const Case cases[] = {
       {"hotspot/tests/integrationtests/file_content/perf.data.true.v1", "perf.data v1 (PERFFILE) is not supported", -1},
       {"hotspot/tests/integrationtests/file_content/perf.data.true.v2", nullptr, 1},
       {"perf_data_converter/src/quipper/testdata/perf.data.piped.corrupted.zero_size_sample-3.2", "size 0", -1},
-      {"perf_data_converter/src/testdata/single-event-single-process.perf.data", nullptr, 45937},
-      {"perf_data_converter/src/testdata/with-callchain.perf.data", nullptr, 48399},
+      // FACTS (perf_data_converter_test.cc): 1061 and 1210 distinct leaf-keyed samples.
+      {"perf_data_converter/src/testdata/single-event-single-process.perf.data", nullptr, 45937, 1061},
+      {"perf_data_converter/src/testdata/with-callchain.perf.data", nullptr, 48399, 1210},
       {"perf_data_converter/src/quipper/testdata/perf.data.weight_struct", nullptr, 14},
       {"perfparser/tests/auto/perfdata/vector_static_gcc/perf.data", nullptr, 45},
       {"perfparser/tests/auto/perfdata/vector_static_gcc/perf.lbr.data", nullptr, 29},
@@ -330,6 +332,7 @@ TEST_CASE("parsers::perf every shared perf.data parses or is refused precisely")
     const model::Profile& p = r->front();
     CHECK(p.source_format == "perf.data");
     if (c.samples >= 0) CHECK(p.total(0) == c.samples);
+    if (c.unique >= 0) CHECK(static_cast<int64_t>(p.sample_count()) == c.unique);
     if (std::string_view(c.path).starts_with("linux-perf-data")) {
       // Oracle (LOOSE): upstream asserts all record types are known and >= 10 records decode.
       CHECK(comment(p, "unknown records").empty());
@@ -585,5 +588,70 @@ TEST_CASE("parsers::perf profile contract on own captures") {
       }
     }
     CHECK(user_samples > 100);
+  }
+}
+
+TEST_CASE("parsers::perf attributes samples to the mappings perf script names") {
+  PROFKIT_REQUIRE_SHARED(shared);
+  // Oracle: `perf script -F ip,dso -G` (perf 6.1): per sample in time order, the dso of the sample
+  // address. Exercises the session state: mmaps over time, fork inheritance (remmap-3.2),
+  // kernel and module maps, pipe mode, zstd. Modules: perf names them "[kvm]" where profkit
+  // keeps the module path.
+  if (!have_perf()) {
+    MESSAGE("skipped: perf is not installed");
+    return;
+  }
+  const char* files[] = {
+      "perf_data_converter/src/quipper/testdata/perf.data.remmap-3.2",
+      "perf_data_converter/src/quipper/testdata/perf.data.callgraph-3.8",
+      "perf_data_converter/src/quipper/testdata/perf.data.i686-3.4",
+      "perf_data_converter/src/quipper/testdata/perf.data.armv7.perf_3.14-3.8",
+      "perf_data_converter/src/quipper/testdata/perf.data.lost_samples-4.4",
+      "perf_data_converter/src/quipper/testdata/perf.data.piped.target-3.4",
+      "perf_data_converter/src/testdata/with-callchain.perf.data",
+      "perfparser/tests/auto/perfdata/fork_static_gcc/perf.data.zstd",
+      "perfparser/tests/auto/perfdata/contentsize.data",
+  };
+  for (const char* rel : files) {
+    CAPTURE(std::string(rel));
+    fs::path file = shared / rel;
+    std::vector<std::string> theirs;
+    {
+      std::string cmd = "perf script -F ip,dso -G -i '" + file.string() + "' 2>/dev/null";
+      FILE* pipe = popen(cmd.c_str(), "r");
+      REQUIRE(pipe);
+      char buf[4096];
+      while (fgets(buf, sizeof buf, pipe)) {
+        std::string line(buf);
+        auto open = line.rfind('('), close = line.rfind(')');
+        if (open != std::string::npos && close > open) theirs.push_back(line.substr(open + 1, close - open - 1));
+      }
+      pclose(pipe);
+    }
+    auto p = convert(test::read_file(file), nullptr, /*timestamps=*/true);
+    REQUIRE_MESSAGE(p, p.error().to_string());
+    REQUIRE(p->sample_count() == theirs.size());
+    size_t mismatches = 0;
+    for (size_t i = 0; i < theirs.size(); ++i) {
+      const model::Location& leaf = p->location(p->stack(p->sample(i).stack)[0]);
+      std::string ours = leaf.mapping ? std::string(p->str(p->mapping(leaf.mapping).file)) : "[unknown]";
+      std::string want = theirs[i];
+      for (std::string* name : {&ours, &want}) {  // perf prints a module as "[kvm]" or by path
+        if (!name->ends_with(".ko")) continue;
+        std::string module = name->substr(name->rfind('/') + 1);
+        module.resize(module.size() - 3);
+        for (char& c : module) if (c == '-') c = '_';
+        *name = "[" + module + "]";
+      }
+      // perf 6.1 leaves a few kernel addresses of kernels it has no symbols for (x86 entry
+      // trampolines) unresolved; profkit keeps them on the kernel map.
+      if (want == "[unknown]" && leaf.kind == model::FrameKind::kKernel) continue;
+      theirs[i] = want;
+      if (ours != theirs[i]) {
+        ++mismatches;
+        if (mismatches < 5) MESSAGE(i << ": profkit " << ours << " perf " << theirs[i]);
+      }
+    }
+    CHECK(mismatches == 0);
   }
 }
