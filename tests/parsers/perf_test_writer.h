@@ -15,6 +15,7 @@ struct SyntheticPerf {
   std::string bytes;
   size_t callchain_nr_at = 0;   // offset of the sample's callchain.nr
   size_t stack_size_at = 0;     // offset of the sample's stack_user.size
+  size_t period_at = 0;         // offset of the sample's period
   size_t data_size_at = 40 + 8; // offset of the header's data.size
   size_t first_record_at = 0;
 
@@ -123,6 +124,7 @@ struct SyntheticPerf {
       put<uint64_t>(b, 200);  // time
       put<uint32_t>(b, 1);    // cpu
       put<uint32_t>(b, 0);
+      period_at = b.size();
       put<uint64_t>(b, 1000);  // period
       callchain_nr_at = b.size();
       put<uint64_t>(b, 3);
@@ -139,6 +141,7 @@ struct SyntheticPerf {
       data += record(9, 2, b);
       callchain_nr_at += sample_at + 8;
       stack_size_at += sample_at + 8;
+      period_at += sample_at + 8;
     }
     // Header + attrs + ids + data + feature table + hostname feature.
     std::string a = attr();
@@ -175,6 +178,7 @@ struct SyntheticPerf {
     bytes = out;
     callchain_nr_at += data_at;
     stack_size_at += data_at;
+    period_at += data_at;
   }
 };
 

@@ -254,6 +254,12 @@ TEST_CASE("parsers::perf synthetic files") {
       CHECK(e.error().message.find("stack_user") != std::string::npos);
 
       w.bytes = synth.bytes;
+      w.put_at(synth.period_at, ~uint64_t{0});  // fuzzer find: period sums overflowed int64
+      e = convert(w.bytes);
+      REQUIRE_FALSE(e);
+      CHECK(e.error().code == model::ErrorCode::kLimit);
+
+      w.bytes = synth.bytes;
       w.put_at(synth.data_size_at, 1 << 30);
       e = convert(w.bytes);
       REQUIRE_FALSE(e);
