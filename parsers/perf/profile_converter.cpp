@@ -178,7 +178,23 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
   const uint16_t mode = sample_.misc & abi::kMiscCpumodeMask;
   bool kernel = mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel || mode == abi::kMiscHypervisor;
   frames_.clear();
-  if (!sample_.callchain.empty()) {
+  const bool lbr_stack = (ev.attr.branch_sample_type & kBranchCallStack) && !sample_.branches.empty();
+  auto user_marker = std::find(sample_.callchain.begin(), sample_.callchain.end(), abi::kContextUser);
+  if (lbr_stack && user_marker != sample_.callchain.end()) {
+    // --call-graph lbr: the kernel part of the callchain, then the LBR call stack stitched in as
+    // perf does it — the first entry's target (where the sample hit), then every entry's source.
+    // (A sample with an empty LBR keeps its plain callchain; perf reads past the record there.)
+    for (auto it = sample_.callchain.begin(); it != user_marker; ++it) {
+      uint64_t ip = *it;
+      if (ip >= abi::kContextMax) {
+        kernel = ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv;
+        continue;
+      }
+      frames_.push_back(location(sample_.pid, ip, kernel));
+    }
+    frames_.push_back(location(sample_.pid, sample_.branches.front().to, false));
+    for (const BranchEntry& b : sample_.branches) frames_.push_back(location(sample_.pid, b.from, false));
+  } else if (!sample_.callchain.empty()) {
     for (uint64_t ip : sample_.callchain) {
       if (ip >= abi::kContextMax) {
         if (ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv) kernel = true;

@@ -7,7 +7,8 @@
 // the first event.
 //
 // Stacks are leaf first: the callchain as perf recorded it (return addresses for callers, as
-// `perf script` prints them) without PERF_CONTEXT_* markers, or the sample ip alone. Kernel
+// `perf script` prints them) without PERF_CONTEXT_* markers, or the sample ip alone; with
+// --call-graph lbr the user part is the LBR call stack, stitched as perf report does. Kernel
 // frames are FrameKind::kKernel locations on the kernel's mapping ("[kernel.kallsyms]", a
 // module, or a BPF symbol); user frames sit on the process mapping that held the address at the
 // sample's time (with build id when the file has one), or on no mapping when none did.

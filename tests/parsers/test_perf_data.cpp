@@ -661,3 +661,54 @@ TEST_CASE("parsers::perf attributes samples to the mappings perf script names") 
     CHECK(mismatches == 0);
   }
 }
+
+TEST_CASE("parsers::perf stitches LBR call stacks like perf script") {
+  PROFKIT_REQUIRE_SHARED(shared);
+  // Oracle: `perf script -F comm,pid,tid,time,period,ip` (perf 6.1) on perfparser's
+  // --call-graph lbr capture: kernel frames, then the LBR entries, frame by frame.
+  if (!have_perf()) {
+    MESSAGE("skipped: perf is not installed");
+    return;
+  }
+  fs::path file = shared / "perfparser/tests/auto/perfdata/vector_static_gcc/perf.lbr.data";
+  auto script = perf_script(file);
+  auto p = convert(test::read_file(file), nullptr, /*timestamps=*/true);
+  REQUIRE_MESSAGE(p, p.error().to_string());
+  REQUIRE(p->sample_count() == script.size());
+  // Samples whose LBR is empty are skipped: perf 6.1 stitches memory past the record there.
+  std::vector<bool> has_lbr;
+  {
+    std::string bytes = test::read_file(file);
+    auto reader = PerfReader::open(as_bytes(bytes), "perf.lbr.data");
+    REQUIRE(reader);
+    SampleRecord s;
+    std::vector<std::pair<uint64_t, bool>> by_time;
+    while (true) {
+      auto rec = reader->next();
+      REQUIRE(rec);
+      if (!*rec) break;
+      if ((*rec)->type != abi::kSample) continue;
+      REQUIRE(decode_sample(**rec, reader->event_for(**rec).attr, s));
+      by_time.emplace_back(s.time, !s.branches.empty());
+    }
+    std::stable_sort(by_time.begin(), by_time.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    for (auto& [t, lbr] : by_time) has_lbr.push_back(lbr);
+  }
+  int compared = 0;
+  for (size_t i = 0; i < script.size(); ++i) {
+    CAPTURE(i);
+    if (!has_lbr[i]) continue;
+    ++compared;
+    std::vector<uint64_t> ours;
+    for (auto loc_id : p->stack(p->sample(i).stack)) {
+      const model::Location& loc = p->location(loc_id);
+      uint64_t addr = loc.address;
+      if (loc.mapping && loc.kind != model::FrameKind::kKernel) {
+        addr = addr - p->mapping(loc.mapping).start + p->mapping(loc.mapping).file_offset;
+      }
+      ours.push_back(addr);
+    }
+    CHECK(ours == script[i].ips);
+  }
+  CHECK(compared >= 10);
+}
