@@ -1,0 +1,127 @@
+#include "symbolize/symbol_table.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace profkit::symbolize {
+
+namespace {
+
+bool parse_hex(std::string_view s, uint64_t& out) {
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out, 16);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::string_view next_field(std::string_view& line) {
+  size_t b = line.find_first_not_of(" \t");
+  if (b == std::string_view::npos) {
+    line = {};
+    return {};
+  }
+  line.remove_prefix(b);
+  size_t e = line.find_first_of(" \t");
+  std::string_view field = line.substr(0, e);
+  line.remove_prefix(e == std::string_view::npos ? line.size() : e);
+  return field;
+}
+
+template <class Fn>
+void for_each_line(std::string_view text, Fn fn) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    fn(line);
+  }
+}
+
+model::Result<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected(model::Error{model::ErrorCode::kIo, "cannot read", path, -1, -1});
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
+  SymbolTable t;
+  bool any_nonzero = false;
+  for_each_line(text, [&](std::string_view line) {
+    std::string_view addr = next_field(line), type = next_field(line), name = next_field(line);
+    uint64_t a = 0;
+    if (name.empty() || type.size() != 1 || !parse_hex(addr, a)) {
+      if (!addr.empty()) ++t.malformed_lines_;
+      return;
+    }
+    if (a != 0) any_nonzero = true;
+    char c = type[0];
+    if (c != 't' && c != 'T' && c != 'w' && c != 'W') return;
+    t.symbols_.push_back(Symbol{a, 0, std::string(name)});
+  });
+  t.zero_addresses_ = !t.symbols_.empty() && !any_nonzero;
+  if (t.zero_addresses_) t.symbols_.clear();
+  t.sort_and_index();
+  return t;
+}
+
+SymbolTable SymbolTable::parse_perf_map(std::string_view text) {
+  SymbolTable t;
+  for_each_line(text, [&](std::string_view line) {
+    std::string_view rest = line;
+    std::string_view start = next_field(rest), size = next_field(rest);
+    size_t b = rest.find_first_not_of(" \t");
+    std::string_view name = b == std::string_view::npos ? std::string_view{} : rest.substr(b);
+    uint64_t s = 0, n = 0;
+    if (start.empty()) return;  // blank line
+    if (!parse_hex(start, s) || !parse_hex(size, n) || name.empty() || n == 0 || s + n < s) {
+      ++t.malformed_lines_;
+      return;
+    }
+    t.symbols_.push_back(Symbol{s, n, std::string(name)});
+  });
+  t.sort_and_index();
+  return t;
+}
+
+model::Result<SymbolTable> SymbolTable::load_kallsyms(const std::string& path) {
+  auto text = slurp(path);
+  if (!text) return std::unexpected(text.error());
+  return parse_kallsyms(*text);
+}
+
+model::Result<SymbolTable> SymbolTable::load_perf_map(const std::string& path) {
+  auto text = slurp(path);
+  if (!text) return std::unexpected(text.error());
+  return parse_perf_map(*text);
+}
+
+void SymbolTable::sort_and_index() {
+  // Later entries of a perf map win for the same start (code was re-jitted); stable keeps order.
+  std::stable_sort(symbols_.begin(), symbols_.end(), [](const Symbol& a, const Symbol& b) { return a.start < b.start; });
+}
+
+const SymbolTable::Symbol* SymbolTable::find(uint64_t addr) const {
+  auto it = std::upper_bound(symbols_.begin(), symbols_.end(), addr,
+                             [](uint64_t a, const Symbol& s) { return a < s.start; });
+  if (it == symbols_.begin()) return nullptr;
+  const Symbol& s = *std::prev(it);
+  if (s.size > 0) {
+    // A sized entry (perf map) covers [start, start + size); earlier overlapping ones may too.
+    for (auto j = std::prev(it);; --j) {
+      if (addr - j->start < j->size) return &*j;
+      if (j == symbols_.begin() || addr - j->start > (uint64_t{1} << 32)) break;
+    }
+    return nullptr;
+  }
+  // kallsyms: the symbol runs until the next one starts; the last is open ended.
+  return &s;
+}
+
+}  // namespace profkit::symbolize

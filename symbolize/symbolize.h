@@ -1,0 +1,81 @@
+// symbolize/symbolize.h — the symbolization pass: addresses in, functions and inlined lines out.
+//
+// A location that has a mapping and an address (addr, in the process) but no lines needs symbols.
+// The pass groups such locations by mapping, finds the mapping's binary and debug file (by path,
+// build id, .gnu_debuglink, perf's ~/.debug cache, --symfs and --debug-dir), refuses files whose
+// build id differs, turns each addr into the ELF virtual address (rel_addr) through the file's
+// PT_LOAD segments, resolves every unique (binary, rel_addr) once with a backend (libdw by default,
+// LLVM's symbolizer library on request) and writes functions and inlined lines (innermost first)
+// into a new Profile. Kernel frames come from kallsyms, JIT frames from /tmp/perf-PID.map.
+//
+// Nothing is silent: each mapping gets a MappingReport, and a mapping with unresolved addresses
+// gives one warning in Diagnostics saying how many and why. Unresolved addresses stay address-only.
+// Library headers stay free of libdw/LLVM types; the backends live behind a PIMPL.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/diagnostics.h"
+#include "model/error.h"
+#include "model/profile.h"
+
+namespace profkit::symbolize {
+
+struct Options {
+  std::string backend = "libdw";         // "libdw" (in-process libdw/libdwfl) or "llvm" (LLVMSymbolizer)
+  std::vector<std::string> symfs;        // roots the mapping's path is looked up under (perf --symfs); empty = "/"
+  std::vector<std::string> debug_dirs;   // extra dirs: .build-id/xx/rest.debug, <build id>/debuginfo, <basename>…
+  std::string kallsyms;                  // kernel symbol table; empty = /proc/kallsyms
+  bool demangle = true;                  // C++ names demangled (GNU style, as perf and c++filt print them)
+  std::string jit_map_dir = "/tmp";      // where perf-PID.map files live
+  std::string perf_debug_cache;          // perf's build-id cache; empty = $HOME/.debug
+  bool system_debug_dirs = true;         // also search /usr/lib/debug (under each symfs root)
+};
+
+// What happened to one mapping that had addresses to symbolize.
+struct MappingReport {
+  std::string file;        // the mapping's file as the process saw it
+  std::string build_id;    // hex, as recorded
+  std::string binary;      // the file used for segments and symbols ("" when none was found)
+  std::string debug_file;  // separate debug file used ("" when none / DWARF in the binary)
+  model::SymbolState state = model::SymbolState::kNotAttempted;
+  std::string reason;      // why addresses stayed unresolved ("" when all resolved)
+  int64_t addresses = 0;   // unique addresses that needed symbols
+  int64_t resolved = 0;    // of those, how many got at least one frame
+};
+
+// A reusable symbolizer: binaries, debug files, kallsyms and demangled names stay cached across
+// run() calls (a diff or merge symbolizes several profiles of the same binaries).
+class Symbolizer {
+ public:
+  explicit Symbolizer(Options options);
+  ~Symbolizer();
+  Symbolizer(Symbolizer&&) noexcept;
+  Symbolizer& operator=(Symbolizer&&) noexcept;
+
+  // Returns the symbolized copy of `in`. Errors only for unusable options (unknown backend, an
+  // explicit --kallsyms file that cannot be read); everything else is reported per mapping.
+  model::Result<model::Profile> run(const model::Profile& in, model::Diagnostics& diagnostics);
+  // One entry per mapping that needed symbols in the last run(), in mapping order.
+  const std::vector<MappingReport>& report() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One-shot convenience; `report` (optional) receives the per-mapping reports.
+model::Result<model::Profile> symbolize(const model::Profile& in, const Options& options,
+                                        model::Diagnostics& diagnostics,
+                                        std::vector<MappingReport>* report = nullptr);
+
+// True when some location has a mapping and an address but no lines.
+bool needs_symbolization(const model::Profile& profile);
+
+// "missing-file", "build-id-mismatch", … (for info and messages).
+const char* symbol_state_name(model::SymbolState state);
+
+}  // namespace profkit::symbolize
