@@ -143,10 +143,11 @@ Tail split_tail(std::string_view line) {
 
 // Whether a line carries two counts ("stack BEFORE AFTER"); nullopt when it carries none.
 std::optional<int> count_columns(std::string_view line) {
+  Count n;
   Tail last = split_tail(line);
-  if (!last.separated || !looks_like_count(last.token)) return std::nullopt;
+  if (!last.separated || parse_count(last.token, n) != CountError::kNone) return std::nullopt;
   Tail before = split_tail(last.stack);
-  return before.separated && looks_like_count(before.token) ? 2 : 1;
+  return before.separated && parse_count(before.token, n) == CountError::kNone ? 2 : 1;
 }
 
 // A differential file has two counts on every line that has any (malformed lines do not vote).
@@ -271,7 +272,8 @@ size_t common_prefix(std::string_view a, std::string_view b) {
 // One value column being accumulated: totals per StackId value, at `decimals` fixed point.
 struct Column {
   model::ProfileBuilder builder{model::ProfileBuilder::Options{.aggregate = false}};
-  std::vector<int64_t> totals;  // indexed by StackId::value
+  std::vector<int64_t> totals;  // indexed by StackId::value; never negative
+  int64_t grand_total = 0;      // sum of totals, kept within int64 so Profile::total() is safe
   int32_t decimals = 0;
 };
 
@@ -361,25 +363,29 @@ class Parser {
 
     const StackId stack_id = intern_stack(stack);
     if (!stack_id) empty_stack_seen_ = true;
-    std::array<int64_t, 2> sums{};
+    // The profile's grand total must fit too (every stack's total is at most that).
+    std::array<int64_t, 2> grand{};
+    for (int c = 0; c < ncolumns; ++c) {
+      if (__builtin_add_overflow(columns_[c].grand_total, values[c], &grand[c])) {
+        return "the total of all counts overflows 64 bits";
+      }
+    }
     for (int c = 0; c < ncolumns; ++c) {
       std::vector<int64_t>& totals = columns_[c].totals;
       if (totals.size() <= stack_id.value) totals.resize(stack_id.value + 1, 0);
-      if (__builtin_add_overflow(totals[stack_id.value], values[c], &sums[c])) {
-        return "the total of this stack overflows 64 bits";
-      }
+      totals[stack_id.value] += values[c];
+      columns_[c].grand_total = grand[c];
     }
-    for (int c = 0; c < ncolumns; ++c) columns_[c].totals[stack_id.value] = sums[c];
     return {};
   }
 
   // Multiplies every total of `col` up to `decimals` places; false (nothing changed) on overflow.
   static bool rescale(Column& col, int32_t decimals) {
     const int64_t factor = kPow10[decimals - col.decimals];
-    const int64_t largest = col.totals.empty() ? 0 : *std::max_element(col.totals.begin(), col.totals.end());
     int64_t scaled = 0;
-    if (__builtin_mul_overflow(largest, factor, &scaled)) return false;  // totals are never negative
+    if (__builtin_mul_overflow(col.grand_total, factor, &scaled)) return false;  // bounds every total
     for (int64_t& t : col.totals) t *= factor;
+    col.grand_total = scaled;
     col.decimals = decimals;
     return true;
   }

@@ -230,6 +230,7 @@ TEST_CASE("parsers::collapsed reports malformed lines") {
         {"a;b 99999999999999999999\n", "too large"},
         {"a;b 9223372036854775807\nc 0.5\n", "too large"},  // fits, but not at 1 decimal place
         {"a 9223372036854775807\na 1\n", "overflows"},
+        {"a 9223372036854775807\nb 1\n", "overflows"},  // the profile's total must fit as well
         {"42\n", "no stack"},
     };
     for (const Bad& b : bads) {
@@ -264,11 +265,11 @@ TEST_CASE("parsers::collapsed reports malformed lines") {
   SUBCASE("lenient: a skipped line leaves the totals untouched") {
     // Found by the fuzzer: an overflowing sum or rescale must not be half-applied.
     model::Diagnostics diags;
-    auto r = parse("a 9223372036854775807\na 1\nb 0.5\nc 2 3\n", ParseOptions{.lenient = true, .diagnostics = &diags});
+    auto r = parse("a 9223372036854775800\na 10\nb 0.5\nc 2 3\n", ParseOptions{.lenient = true, .diagnostics = &diags});
     REQUIRE(r);
     CHECK(diags.count("collapsed.malformed-line") == 2);
     CHECK(r->front().sample_types()[0].decimals == 0);
-    CHECK(write(r->front()) == "a 9223372036854775807\nc 2 3\n");
+    CHECK(write(r->front()) == "a 9223372036854775800\nc 2 3\n");
   }
 }
 
