@@ -469,6 +469,7 @@ Sniff sniff_collapsed(std::span<const uint8_t> head) {
     if (line.empty()) continue;
     if (line.find('\0') != std::string_view::npos) return Sniff::kNo;
     if (checked == 0 && is_go_text_header(line)) return Sniff::kNo;
+    if (is_space(line.front())) return Sniff::kNo;  // indented lines: perf script and other dumps
     Tail t = split_tail(line);
     if (!t.separated || rtrim(t.stack).empty() || !looks_like_count(t.token)) return Sniff::kNo;
     ++checked;

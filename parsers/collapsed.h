@@ -36,7 +36,8 @@ namespace profkit::parsers {
 Format collapsed_format();
 
 // Yes when the first non-blank lines (about 4 KiB, but at least one whole line) all end in a
-// count and there are no NUL bytes; Go text profile headers are refused explicitly.
+// count, none is indented and there are no NUL bytes; Go text profile headers are refused
+// explicitly. The parser itself is more liberal (see above).
 Sniff sniff_collapsed(std::span<const uint8_t> head);
 
 // One profile, or two (before, after) for a differential file. Streams over `bytes` (no copy).

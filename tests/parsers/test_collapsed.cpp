@@ -393,7 +393,7 @@ TEST_CASE("parsers::collapsed sniffing") {
                          "heap profile: 1: 2 [3: 4] @ heap/1048576\n", "--- contention:\ncycles/second=2000\n",
                          "--- mutex 1 ---\n", "goroutine 1 [running]:\nmain.main()\n",
                          "perf 123 [000] 1.0: 1 cycles:\n\tffffffff810 func (kernel)\n", "a;b 1\nnot a count line\n",
-                         "42\n"}) {
+                         "42\n", "\tffff 0\t0 0\n"}) {
     CAPTURE(no);
     CHECK(parsers::sniff_collapsed(as_bytes(no)) == Sniff::kNo);
   }
@@ -412,8 +412,8 @@ TEST_CASE("parsers::collapsed sniffing") {
 }
 
 TEST_CASE("parsers::collapsed does not claim other text formats") {
-  // Oracle: the shared corpus' perf script texts and Go/gperftools legacy text profiles are
-  // not collapsed stacks (their own parsers claim them).
+  // Oracle: the shared corpus' perf script texts, Go/gperftools legacy text profiles and a
+  // perfparser dump (tab-indented numbers) are not collapsed stacks.
   PROFKIT_REQUIRE_SHARED(shared);
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(shared / "FlameGraph/test")) {
@@ -424,7 +424,8 @@ TEST_CASE("parsers::collapsed does not claim other text formats") {
                         "pprof/profile/testdata/go.godoc.thread", "pprof/profile/testdata/gobench.heap",
                         "pprof/profile/testdata/java.heap", "pprof/profile/testdata/go.crc32.cpu",
                         "pprof/profile/testdata/cppbench.cpu", "speedscope/sample/profiles/stackcollapse/simple-utf16-le.txt",
-                        "inferno/tests/data/collapse-perf/go-stacks.txt", "inferno/tests/data/collapse-perf/java-inline.txt"}) {
+                        "inferno/tests/data/collapse-perf/go-stacks.txt", "inferno/tests/data/collapse-perf/java-inline.txt",
+                        "perfparser/tests/auto/perfdata/vector_static_gcc/perf.lbr.data.expected.txt"}) {
     files.push_back(shared / f);
   }
   for (const fs::path& f : files) {
