@@ -458,7 +458,10 @@ Sniff sniff_collapsed(std::span<const uint8_t> head) {
   const char* data = reinterpret_cast<const char*>(head.data());
   if (std::memchr(data, 0, std::min(head.size(), kSniffWindow))) return Sniff::kNo;
 
-  size_t checked = 0;
+  // The first line must match; after it, most lines must — so that a malformed line near the
+  // top is reported by the parser with its line number (or skipped with --lenient) instead of
+  // turning the whole file into "format unknown". Indented lines (perf script, dumps) never match.
+  size_t checked = 0, bad = 0;
   while (pos < head.size() && (pos < kSniffWindow || checked == 0)) {
     const size_t avail = std::min(head.size() - pos, kSniffMaxLine);
     const void* nl = std::memchr(data + pos, '\n', avail);
@@ -471,10 +474,14 @@ Sniff sniff_collapsed(std::span<const uint8_t> head) {
     if (checked == 0 && is_go_text_header(line)) return Sniff::kNo;
     if (is_space(line.front())) return Sniff::kNo;  // indented lines: perf script and other dumps
     Tail t = split_tail(line);
-    if (!t.separated || rtrim(t.stack).empty() || !looks_like_count(t.token)) return Sniff::kNo;
+    if (!t.separated || rtrim(t.stack).empty() || !looks_like_count(t.token)) {
+      if (checked == 0) return Sniff::kNo;
+      ++bad;
+      continue;
+    }
     ++checked;
   }
-  return checked > 0 ? Sniff::kYes : Sniff::kNo;
+  return checked > 0 && bad <= checked ? Sniff::kYes : Sniff::kNo;
 }
 
 model::Result<std::vector<model::Profile>> parse_collapsed(std::span<const uint8_t> bytes, const ParseOptions& options) {
