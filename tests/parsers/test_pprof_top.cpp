@@ -69,3 +69,39 @@ TEST_CASE("parsers::pprof top matches go tool pprof on testdata/go") {
   CHECK(cases.size() >= 10);
   compare(cases);
 }
+
+TEST_CASE("parsers::pprof convert to pprof then go tool pprof equals profkit top") {
+  // Oracle: go tool pprof (golang-go, when installed) reading what `profkit convert` wrote must
+  // print the rows `profkit top` prints for the original input: legacy texts, goroutine dumps.
+  const fs::path src = profkit::test::source_dir();
+  if (!fs::exists(src / "cli" / "cmd_top.h") || !fs::exists(src / "cli" / "cmd_convert.h")) {
+    MESSAGE("skipped: profkit top/convert have not landed");
+    return;
+  }
+  if (std::system("go version >/dev/null 2>&1") != 0) {
+    MESSAGE("skipped: go is not installed");
+    return;
+  }
+  std::vector<fs::path> inputs;
+  for (const char* f : {"goroutine.debug2.txt", "panic.txt", "goroutine.debug1.txt", "mutex.debug1.txt",
+                        "block.debug1.txt", "heap.debug1.txt", "threadcreate.debug1.txt"})
+    inputs.push_back(profkit::test::testdata("go") / f);
+  if (auto shared = profkit::test::shared_testdata()) {
+    for (const char* f : {"cppbench.contention", "cppbench.cpu", "cppbench.heap", "cppbench.thread", "go.crc32.cpu",
+                          "go.godoc.thread", "gobench.heap", "java.heap"})
+      inputs.push_back(*shared / "pprof/profile/testdata" / f);
+  }
+  profkit::test::TempDir tmp;
+  for (const fs::path& input : inputs) {
+    CAPTURE(input.string());
+    fs::path out = tmp.path / "converted.pb.gz";
+    auto conv = profkit::test::run_profkit("convert '" + input.string() + "' -o '" + out.string() + "'");
+    REQUIRE_MESSAGE(conv.exit_code == 0, conv.err);
+    fs::path top = tmp.path / "go-top.txt";
+    std::string cmd = "TZ=UTC go tool pprof -top -symbolize=none '" + out.string() + "' >'" + top.string() + "' 2>/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    auto ours = profkit::test::run_profkit("top '" + input.string() + "'");
+    REQUIRE(ours.exit_code == 0);
+    CHECK(profkit::test::top_rows(ours.out) == profkit::test::top_rows(profkit::test::read_file(top)));
+  }
+}
