@@ -92,7 +92,11 @@ void print_info(const std::string& path, const model::Profile& p, std::ostream& 
   }
   if (!p.comments.empty()) {
     out << "  comments:\n";
-    for (auto c : p.comments) out << fmt::format("    {}\n", p.str(c));
+    for (auto c : p.comments) {
+      std::string_view text = p.str(c);
+      if (text.starts_with("# ")) text.remove_prefix(2);
+      out << fmt::format("    {}\n", text);
+    }
   }
 }
 

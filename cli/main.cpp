@@ -1,41 +1,20 @@
 // profkit — turns performance captures into answers.
 //
 // main() only assembles the command line: each command lives in cli/cmd_<name>.cpp with its
-// options struct, its setup (flags) and its run step, and is registered here when present.
+// options struct, its setup (flags) and its run step.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 
 #include "cli/common.h"
 
-#if __has_include("cli/cmd_top.h")
 #include "cli/cmd_top.h"
-#define PROFKIT_CMD_TOP 1
-#endif
-#if __has_include("cli/cmd_flamegraph.h")
 #include "cli/cmd_flamegraph.h"
-#define PROFKIT_CMD_FLAMEGRAPH 1
-#endif
-#if __has_include("cli/cmd_convert.h")
 #include "cli/cmd_convert.h"
-#define PROFKIT_CMD_CONVERT 1
-#endif
-#if __has_include("cli/cmd_info.h")
 #include "cli/cmd_info.h"
-#define PROFKIT_CMD_INFO 1
-#endif
-#if __has_include("cli/cmd_diff.h")
 #include "cli/cmd_diff.h"
-#define PROFKIT_CMD_DIFF 1
-#endif
-#if __has_include("cli/cmd_merge.h")
 #include "cli/cmd_merge.h"
-#define PROFKIT_CMD_MERGE 1
-#endif
-#if __has_include("cli/cmd_callgraph.h")
 #include "cli/cmd_callgraph.h"
-#define PROFKIT_CMD_CALLGRAPH 1
-#endif
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -49,27 +28,13 @@ int main(int argc, char** argv) {
   app.fallthrough();
   int exit_code = profkit::cli::kExitOk;
 
-#ifdef PROFKIT_CMD_TOP
   profkit::cli::setup_top(app, exit_code);
-#endif
-#ifdef PROFKIT_CMD_FLAMEGRAPH
   profkit::cli::setup_flamegraph(app, exit_code);
-#endif
-#ifdef PROFKIT_CMD_DIFF
   profkit::cli::setup_diff(app, exit_code);
-#endif
-#ifdef PROFKIT_CMD_MERGE
   profkit::cli::setup_merge(app, exit_code);
-#endif
-#ifdef PROFKIT_CMD_CALLGRAPH
   profkit::cli::setup_callgraph(app, exit_code);
-#endif
-#ifdef PROFKIT_CMD_CONVERT
   profkit::cli::setup_convert(app, exit_code);
-#endif
-#ifdef PROFKIT_CMD_INFO
   profkit::cli::setup_info(app, exit_code);
-#endif
 
   try {
     app.parse(argc, argv);

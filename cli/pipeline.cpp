@@ -27,12 +27,8 @@ void add_input_options(CLI::App& cmd, InputOptions& o) {
   shortcut("--mean_delay", "delay", true, "Same as --sample-index delay --mean");
   cmd.add_option("--event", o.event, "perf.data with several events: report this event (by name)");
   cmd.add_flag("--no-symbolize", o.no_symbolize, "Keep raw addresses; do not look for binaries or debug info");
-#ifdef PROFKIT_PIPELINE_SYMBOLIZE
   add_symbolize_options(cmd, o.symbolize);
-#endif
-#ifdef PROFKIT_PIPELINE_FILTER
   add_filter_options(cmd, o.filter);
-#endif
 }
 
 model::Result<std::vector<model::Profile>> load_all(const std::string& path, const InputOptions& options,
@@ -41,12 +37,9 @@ model::Result<std::vector<model::Profile>> load_all(const std::string& path, con
   po.file_name = path;
   po.lenient = options.lenient;
   po.diagnostics = &diagnostics;
-#ifdef PROFKIT_PIPELINE_FILTER
   po.keep_timestamps = !options.filter.time.empty();
-#endif
   auto loaded = parsers::load(path, po);
   if (!loaded) return loaded;
-#ifdef PROFKIT_PIPELINE_SYMBOLIZE
   if (!options.no_symbolize) {
     for (model::Profile& p : *loaded) {
       if (!symbolize::needs_symbolization(p)) continue;
@@ -55,7 +48,6 @@ model::Result<std::vector<model::Profile>> load_all(const std::string& path, con
       p = std::move(*symbolized);
     }
   }
-#endif
   return loaded;
 }
 
@@ -85,13 +77,11 @@ model::Result<model::Profile> prepare(const model::Profile& profile, const Input
                                       model::Diagnostics& diagnostics) {
   analysis::SampleSelection sel = options.selection;
   if (sel.index.empty() && !options.event.empty()) sel.index = options.event;
-#ifdef PROFKIT_PIPELINE_FILTER
   if (!options.filter.empty()) {
     auto filtered = apply_filters(profile, options.filter, diagnostics);
     if (!filtered) return std::unexpected(filtered.error());
     return analysis::select_sample_type(*filtered, sel);
   }
-#endif
   return analysis::select_sample_type(profile, sel);
 }
 

@@ -17,14 +17,8 @@
 #include "model/diagnostics.h"
 #include "model/profile.h"
 
-#if __has_include("cli/symbolize_options.h")
-#include "cli/symbolize_options.h"
-#define PROFKIT_PIPELINE_SYMBOLIZE 1
-#endif
-#if __has_include("cli/filter_options.h")
 #include "cli/filter_options.h"
-#define PROFKIT_PIPELINE_FILTER 1
-#endif
+#include "cli/symbolize_options.h"
 
 namespace profkit::cli {
 
@@ -33,12 +27,8 @@ struct InputOptions {
   analysis::SampleSelection selection;  // --sample-index / --mean / pprof shortcuts
   std::string event;                   // perf.data: --event NAME picks one event's column
   bool no_symbolize = false;           // keep raw addresses (--no-symbolize)
-#ifdef PROFKIT_PIPELINE_SYMBOLIZE
   symbolize::Options symbolize;        // --symbolizer, --symfs, --debug-dir, --kallsyms…
-#endif
-#ifdef PROFKIT_PIPELINE_FILTER
   analysis::FilterOptions filter;      // --focus, --ignore, --hide, --show, --pid, --time…
-#endif
 };
 
 // Adds --lenient, --sample-index, --mean and pprof's shortcuts (--inuse_space, --alloc_space,

@@ -1,7 +1,7 @@
 // parsers/formats.h — the list of known formats, in sniffing order.
 //
-// Each format's files expose one `Format xxx_format()` function; add yours here and in
-// formats.cpp. Keeping the list in one place makes the sniffing order reviewable.
+// Each format's files expose a `Format xxx_format()` factory; formats.cpp lists them in sniffing
+// order, in one place, so the order is reviewable.
 #pragma once
 
 #include <vector>

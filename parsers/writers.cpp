@@ -2,14 +2,8 @@
 
 #include <fmt/format.h>
 
-#if __has_include("parsers/pprof/pprof_writer.h")
-#include "parsers/pprof/pprof_writer.h"
-#define PROFKIT_HAVE_PPROF_WRITER 1
-#endif
-#if __has_include("parsers/collapsed.h")
 #include "parsers/collapsed.h"
-#define PROFKIT_HAVE_COLLAPSED_WRITER 1
-#endif
+#include "parsers/pprof/pprof_writer.h"
 
 namespace profkit::parsers {
 
@@ -40,17 +34,9 @@ model::Result<void> write_profile(const model::Profile& profile, OutputFormat fo
   switch (format) {
     case OutputFormat::kPprofGzip:
     case OutputFormat::kPprofRaw:
-#ifdef PROFKIT_HAVE_PPROF_WRITER
       return write_pprof(profile, out, format == OutputFormat::kPprofGzip);
-#else
-      return model::make_error(model::ErrorCode::kUnsupported, "this build has no pprof writer");
-#endif
     case OutputFormat::kCollapsed:
-#ifdef PROFKIT_HAVE_COLLAPSED_WRITER
       return write_collapsed(profile, sample_index, out);
-#else
-      return model::make_error(model::ErrorCode::kUnsupported, "this build has no collapsed writer");
-#endif
   }
   return model::make_error(model::ErrorCode::kInternal, "unhandled output format");
 }

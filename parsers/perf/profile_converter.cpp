@@ -371,7 +371,9 @@ void Converter::write_metadata(model::Profile& p) {
   if (undecodable_) add("malformed records", fmt::format("{}", undecodable_));
   if (orderer_.out_of_order()) add("out-of-order records", fmt::format("{}", orderer_.out_of_order()));
   add("build ids", fmt::format("{}", info_.build_ids.size()));
-  for (const std::string& l : lines) p.comments.push_back(builder_.intern(l));
+  // "# " marks capture facts for `profkit info`: like pprof, reports hide comments starting
+  // with '#', so `top` keeps its compact header.
+  for (const std::string& l : lines) p.comments.push_back(builder_.intern("# " + l));
 }
 
 model::Result<model::Profile> Converter::run() {

@@ -35,6 +35,7 @@ model::Result<model::Profile> convert(const std::string& bytes, model::Diagnosti
 std::string comment(const model::Profile& p, std::string_view key) {
   for (auto c : p.comments) {
     std::string_view s = p.str(c);
+    if (s.starts_with("# ")) s.remove_prefix(2);  // capture facts are '#' comments (hidden in reports)
     if (s.starts_with(key) && s.size() > key.size() && s[key.size()] == ':') return std::string(s.substr(key.size() + 2));
   }
   return {};
