@@ -5,12 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-capture=${1:-testdata/perf/demo.perf.data}
-[[ -f $capture ]] || capture=testdata/collapsed/demo.folded
+capture=${1:-testdata/perf/fp.data}
+
 mkdir -p out
 echo
 echo "== profkit top $capture"
-build/profkit top -n 15 "$capture"
+build/profkit top -n 15 --debug-dir testdata/perf/bin "$capture"
 echo
-build/profkit flamegraph "$capture" -o out/flamegraph.svg
+build/profkit flamegraph --debug-dir testdata/perf/bin "$capture" -o out/flamegraph.svg
 echo "Open out/flamegraph.svg in a browser (click to zoom, Ctrl-F to search)."
