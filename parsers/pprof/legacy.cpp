@@ -89,6 +89,15 @@ std::unexpected<Failure> malformed(std::string message, int64_t line = -1) {
 // ---------------------------------------------------------------------------------------------
 // Text helpers with Go semantics
 
+// Go's int64 arithmetic wraps on overflow; C++'s is undefined, so wrap explicitly.
+int64_t mul(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b)); }
+int64_t div(int64_t a, int64_t b) { return (a == INT64_MIN && b == -1) ? INT64_MIN : a / b; }
+// Go's float64 -> int64 conversion on amd64: out of range (or NaN) gives the minimum int64.
+int64_t to_int64(double v) {
+  if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 std::string_view trim(std::string_view s) {
@@ -564,7 +573,7 @@ Try<std::span<const uint8_t>> parse_cpu_samples(std::span<const uint8_t> b, cons
       if (adjust && i > 0) --addr;
       s.locations.push_back(locs.get(addr));
     }
-    s.values = {static_cast<int64_t>(*count), static_cast<int64_t>(*count) * p.period};
+    s.values = {static_cast<int64_t>(*count), mul(static_cast<int64_t>(*count), p.period)};
     p.samples.push_back(std::move(s));
     if (ended_short) break;
   }
@@ -580,7 +589,7 @@ Try<RawProfile> parse_cpu(std::span<const uint8_t> bytes) {
   if (!header) return unrecognized();
   auto [reader, period] = *header;
   RawProfile p;
-  p.period = static_cast<int64_t>(period) * 1000;
+  p.period = mul(static_cast<int64_t>(period), 1000);
   p.period_type = {"cpu", "nanoseconds"};
   p.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
   LocationMap locs{p, {}};
@@ -624,7 +633,7 @@ std::pair<int64_t, int64_t> scale_heap_sample(int64_t count, int64_t size, int64
   if (rate <= 1) return {count, size};
   double avg = static_cast<double>(size) / static_cast<double>(count);
   double scale = 1 / (1 - std::exp(-avg / static_cast<double>(rate)));
-  return {static_cast<int64_t>(static_cast<double>(count) * scale), static_cast<int64_t>(static_cast<double>(size) * scale)};
+  return {to_int64(static_cast<double>(count) * scale), to_int64(static_cast<double>(size) * scale)};
 }
 
 Try<RawProfile> parse_heap(std::string_view text) {
@@ -681,7 +690,7 @@ Try<RawProfile> parse_heap(std::string_view text) {
       if (c == 0 && z != 0)
         return malformed(fmt::format("{} count was 0 but {} bytes was {}", label, label, z), s.line_number());
       if (c != 0) {
-        blocksize = z / c;
+        blocksize = div(z, c);
         if (sampling == "v2") std::tie(c, z) = scale_heap_sample(c, z, p.period);
       }
       sample.values.push_back(c);
@@ -734,7 +743,7 @@ Try<RawProfile> parse_contention(std::string_view text) {
     } else if (key == "ms since reset") {
       auto v = parse_int(val, 0);
       if (!v) return unrecognized();
-      p.duration_nanos = *v * 1000 * 1000;
+      p.duration_nanos = mul(*v, 1000 * 1000);
     } else if (key == "discarded samples") {
     } else {
       return unrecognized();  // includes "format" and "resolution": the Java flavour
@@ -753,9 +762,9 @@ Try<RawProfile> parse_contention(std::string_view text) {
       if (p.period > 0) {
         if (cpu_hz > 0) {
           double cpu_ghz = static_cast<double>(cpu_hz) / 1e9;
-          delay = static_cast<int64_t>(static_cast<double>(delay) * static_cast<double>(p.period) / cpu_ghz);
+          delay = to_int64(static_cast<double>(delay) * static_cast<double>(p.period) / cpu_ghz);
         }
-        count = count * p.period;
+        count = mul(count, p.period);
       }
       auto addrs = parse_hex_addresses((*m)[3]);
       if (!addrs) return malformed(addrs.error().message, s.line_number());
@@ -813,7 +822,7 @@ Try<RawProfile> parse_thread(std::string_view text) {
     line = l;
     if (same_as_previous) addrs.clear();
     if (addrs.empty()) {
-      if (!p.samples.empty()) p.samples.back().values[0]++;
+      if (!p.samples.empty()) p.samples.back().values[0] = static_cast<int64_t>(static_cast<uint64_t>(p.samples.back().values[0]) + 1);
       continue;
     }
     RawSample sample;
@@ -919,7 +928,7 @@ Try<RawProfile> parse_java_profile(std::string_view text) {
       } else if (attr == "contention/ms since reset") {
         auto v = parse_int(value, 0);
         if (!v) return malformed(fmt::format("failed to parse attribute {}", line));
-        p.duration_nanos = *v * 1000 * 1000;
+        p.duration_nanos = mul(*v, 1000 * 1000);
       } else {
         return unrecognized();
       }
@@ -943,11 +952,11 @@ Try<RawProfile> parse_java_profile(std::string_view text) {
       if (type == "heap") {
         constexpr int64_t kJavaHeapzSamplingRate = 524288;
         if (s.values[0] == 0) return malformed(fmt::format("parsing sample {}: second value must be non-zero", line.substr(0, 200)));
-        s.num_labels.emplace_back("bytes", s.values[1] / s.values[0]);
+        s.num_labels.emplace_back("bytes", div(s.values[1], s.values[0]));
         std::tie(s.values[0], s.values[1]) = scale_heap_sample(s.values[0], s.values[1], kJavaHeapzSamplingRate);
       } else if (p.period != 0) {
-        s.values[0] *= p.period;
-        s.values[1] *= p.period;
+        s.values[0] = mul(s.values[0], p.period);
+        s.values[1] = mul(s.values[1], p.period);
       }
       p.samples.push_back(std::move(s));
     }
