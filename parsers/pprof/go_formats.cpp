@@ -1,26 +1,15 @@
 #include "parsers/pprof/go_formats.h"
 
-#include "parsers/pprof/pprof_reader.h"
-
-#if __has_include("parsers/pprof/legacy.h")
-#include "parsers/pprof/legacy.h"
-#define PROFKIT_HAVE_LEGACY 1
-#endif
-#if __has_include("parsers/pprof/goroutine_dump.h")
 #include "parsers/pprof/goroutine_dump.h"
-#define PROFKIT_HAVE_GOROUTINE_DUMP 1
-#endif
+#include "parsers/pprof/legacy.h"
+#include "parsers/pprof/pprof_reader.h"
 
 namespace profkit::parsers {
 
 std::vector<Format> go_formats() {
-  std::vector<Format> list{pprof_format()};
-#ifdef PROFKIT_HAVE_LEGACY
-  for (const Format& f : legacy_formats()) list.push_back(f);
-#endif
-#ifdef PROFKIT_HAVE_GOROUTINE_DUMP
-  list.push_back(goroutine_dump_format());
-#endif
+  std::vector<Format> list{pprof_format()};                               // profile.proto: checked by structure
+  for (const Format& f : legacy_formats()) list.push_back(f);            // pre-proto headers and binary CPU words
+  list.push_back(goroutine_dump_format());                               // "goroutine N [state]:" blocks
   return list;
 }
 
