@@ -18,27 +18,53 @@ struct NodeStats {
 // location (pprof's Edge.Inline is the AND over samples).
 struct EdgeState {
   bool inline_all = true;
-  size_t last_sample = SIZE_MAX;
+  uint32_t last_sample = UINT32_MAX;  // the stack that last crossed the edge
 };
 
 int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
 int64_t divided(int64_t v, int64_t div) { return div != 0 ? v / div : v; }
 
-// One walk over every sample's frames, root first, as pprof's graph builder does. `kept` (when
-// non-empty) hides dropped nodes: edges then jump over them, and a sample whose leaf node is
-// dropped adds no flat value.
-void accumulate(const model::Profile& p, const NodeMap& nodes, bool mean, const std::vector<bool>& kept,
-                std::vector<NodeStats>& stats) {
-  stats.assign(nodes.size(), NodeStats{});
-  std::vector<size_t> seen(nodes.size(), SIZE_MAX);
-  std::unordered_map<uint64_t, EdgeState> edges;
+// Values per distinct stack: labels do not matter to the table, so samples that differ only in
+// labels (pid, tid, …) are walked once.
+struct StackValues {
+  std::vector<uint32_t> stacks;  // stack ids with a non-zero value or divisor
+  std::vector<int64_t> w, dw;    // indexed by stack id
+};
+
+StackValues sum_by_stack(const model::Profile& p, bool mean) {
+  StackValues sv;
+  sv.w.assign(p.stacks().size(), 0);
+  sv.dw.assign(p.stacks().size(), 0);
+  std::vector<bool> listed(p.stacks().size());
   for (size_t s = 0; s < p.sample_count(); ++s) {
     auto values = p.values(s);
     int64_t w = values[0];
     int64_t dw = mean && values.size() > 1 ? values[1] : 0;
     if (w == 0 && dw == 0) continue;
-    auto frames = p.stack(p.sample(s).stack);
+    uint32_t id = p.sample(s).stack.value;
+    sv.w[id] += w;
+    sv.dw[id] += dw;
+    if (!listed[id]) {
+      listed[id] = true;
+      sv.stacks.push_back(id);
+    }
+  }
+  return sv;
+}
+
+// One walk over every distinct stack's frames, root first, as pprof's graph builder does.
+// `kept` (when non-empty) hides dropped nodes: edges then jump over them, and a stack whose leaf
+// node is dropped adds no flat value. Edges are tracked only into nodes that can be reached
+// inline (an inner line of some location); every other in-edge is a plain call.
+void accumulate(const model::Profile& p, const NodeMap& nodes, const StackValues& sv, const std::vector<bool>& can_inline,
+                const std::vector<bool>& kept, std::vector<NodeStats>& stats) {
+  stats.assign(nodes.size(), NodeStats{});
+  std::vector<uint32_t> seen(nodes.size(), UINT32_MAX);
+  std::unordered_map<uint64_t, EdgeState> edges;
+  for (uint32_t stack : sv.stacks) {
+    const int64_t w = sv.w[stack], dw = sv.dw[stack];
+    auto frames = p.stack(model::StackId(stack));
     int64_t parent = -1;
     bool residual = false;
     for (size_t i = frames.size(); i-- > 0;) {
@@ -49,18 +75,22 @@ void accumulate(const model::Profile& p, const NodeMap& nodes, bool mean, const 
           residual = true;
           continue;
         }
-        if (seen[n] != s) {
-          seen[n] = s;
+        if (seen[n] != stack) {
+          seen[n] = stack;
           stats[n].cum += w;
           stats[n].cum_div += dw;
         }
         if (parent >= 0 && static_cast<uint32_t>(parent) != n) {
-          // The edge parent -> n is inline when n is not the outermost frame of its location;
-          // only its first crossing in a sample counts.
-          EdgeState& e = edges[(uint64_t{static_cast<uint32_t>(parent)} << 32) | n];
-          if (e.last_sample != s) {
-            e.last_sample = s;
-            if (ni == locnodes.size() - 1) e.inline_all = false;
+          if (!can_inline[n]) {
+            stats[n].plain_in = true;
+          } else {
+            // parent -> n is inline when n is not the outermost frame of its location; only the
+            // edge's first crossing in a stack counts (pprof's Edge.Inline is an AND over samples).
+            EdgeState& e = edges[(uint64_t{static_cast<uint32_t>(parent)} << 32) | n];
+            if (e.last_sample != stack) {
+              e.last_sample = stack;
+              if (ni == locnodes.size() - 1) e.inline_all = false;
+            }
           }
         }
         parent = n;
@@ -95,8 +125,16 @@ TopTable build_top_table(const model::Profile& p, const TopOptions& o) {
   }
   t.total = divided(total, total_div);
 
+  // Nodes that are an inner (inlined) line of some location: only edges into them can be inline.
+  std::vector<bool> can_inline(nodes.size());
+  bool any_inline = false;
+  for (size_t l = 0; l < p.locations().size(); ++l) {
+    const auto& ln = nodes.nodes_of(model::LocationId::from_index(l));
+    for (size_t i = 0; i + 1 < ln.size(); ++i) can_inline[ln[i]] = any_inline = true;
+  }
+  const StackValues sv = sum_by_stack(p, o.mean);
   std::vector<NodeStats> stats;
-  accumulate(p, nodes, o.mean, {}, stats);
+  accumulate(p, nodes, sv, can_inline, {}, stats);
 
   // Cutoff from the sum of raw flat values (pprof: Nodes.Sum() of the full graph).
   int64_t flat_sum = 0;
@@ -117,7 +155,9 @@ TopTable build_top_table(const model::Profile& p, const TopOptions& o) {
       order.push_back(n);
     }
   }
-  if (t.dropped_nodes > 0) accumulate(p, nodes, o.mean, kept, stats);  // edges now skip dropped nodes
+  // Dropping nodes changes no flat or cum value, only which edges exist (they jump over dropped
+  // nodes), so the second walk is needed only for inline labels.
+  if (t.dropped_nodes > 0 && any_inline) accumulate(p, nodes, sv, can_inline, kept, stats);
   t.kept_nodes = static_cast<int64_t>(order.size());
 
   auto flat_of = [&](uint32_t n) { return o.mean ? divided(stats[n].flat, stats[n].flat_div) : stats[n].flat; };
