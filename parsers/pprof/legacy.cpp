@@ -16,13 +16,13 @@
 #include <unordered_map>
 
 #include "model/profile_builder.h"
-#include "parsers/pprof/mini_regex.h"
+#include "parsers/pprof/legacy_regex.h"
 
 namespace profkit::parsers {
 
 namespace {
 
-using mini_regex::Regex;
+using legacy_regex::Regex;
 using model::ErrorCode;
 
 // ---------------------------------------------------------------------------------------------
