@@ -1,9 +1,9 @@
 // symbolize/backend.h — the interface both symbolization backends implement (private to symbolize/).
 //
 // A backend opens one binary (plus its separate debug file, if any) and answers, for an ELF
-// virtual address (rel_addr), the chain of frames at that address: the innermost inlined function
-// first, the function the symbol table names last. Names are returned as the file spells them
-// (mangled); the pass demangles. libdw and LLVM types never leave the backend's .cpp file.
+// virtual address (rel_addr), the chain of frames DWARF describes at that address: the innermost
+// inlined function first. Names are returned as the file spells them (mangled); the pass adds the
+// symbol table's name (ElfSymbols) and demangles. libdw and LLVM types never leave the backends.
 #pragma once
 
 #include <cstdint>

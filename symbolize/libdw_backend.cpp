@@ -2,11 +2,11 @@
 //
 // One Dwfl per binary, reported offline at bias 0 so a Dwfl address is the ELF virtual address.
 // A separate debug file is handed to libdwfl through our find_debuginfo callback (the module's
-// user data points at its path). For an address: the innermost DIE comes from dwarf_getscopes,
-// its concrete parent chain from dwarf_getscopes_die; each DW_TAG_inlined_subroutine adds a frame
-// whose caller's line is the inlined DIE's DW_AT_call_file/line/column. The outermost frame takes
-// the ELF symbol table's name when one covers the address (as llvm-symbolizer does), and the
-// symbol table alone names frames where there is no DWARF.
+// user data points at its path). For an address: the CU (aranges, else the CUs' own ranges), the
+// subprogram from a per-CU index of function ranges built on first use, then the nested scopes
+// that contain the address; each DW_TAG_inlined_subroutine adds a frame
+// whose caller's line is the inlined DIE's DW_AT_call_file/line/column. Symbol-table names come
+// from ElfSymbols in the pass, shared by both backends.
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -75,9 +77,13 @@ int64_t udata(Dwarf_Die* die, unsigned int name) {
 
 // DWARF file names relative to the compilation directory are made absolute against it, as
 // llvm-symbolizer prints them (no normalisation of "..").
+// libdw has already joined names of directory entry 0 with the compilation directory; a relative
+// comp_dir (Go writes ".") leaves those relative but prefixed, and they are kept as they are.
 std::string absolute(const char* name, const std::string& comp_dir) {
   if (!name || !*name) return {};
-  if (name[0] == '/' || comp_dir.empty()) return name;
+  std::string_view n(name);
+  if (n.front() == '/' || comp_dir.empty()) return name;
+  if (n.size() > comp_dir.size() && n.substr(0, comp_dir.size()) == comp_dir && n[comp_dir.size()] == '/') return name;
   return comp_dir + "/" + name;
 }
 
@@ -90,30 +96,10 @@ class LibdwBinary final : public BinarySymbols {
   FrameChain resolve(uint64_t rel_addr) override {
     FrameChain chain;
     const Dwarf_Addr addr = rel_addr + bias_;
-    GElf_Sym sym;
-    GElf_Off sym_offset = 0;
-    GElf_Word shndx = 0;
-    Elf* sym_elf = nullptr;
-    Dwarf_Addr sym_bias = 0;
-    const char* sym_name = dwfl_module_addrinfo(module_, addr, &sym_offset, &sym, &shndx, &sym_elf, &sym_bias);
-    // Only code symbols name code: a sized symbol must cover the address, and the symbol's
-    // section must be executable (an unsized data symbol such as Go's runtime.pclntab is not).
-    if (sym_name && sym.st_size > 0 && sym_offset >= sym.st_size) sym_name = nullptr;
-    if (sym_name && GELF_ST_TYPE(sym.st_info) != STT_FUNC) {
-      GElf_Shdr shdr;
-      Elf_Scn* scn = sym_elf ? elf_getscn(sym_elf, shndx) : nullptr;
-      if (!scn || !gelf_getshdr(scn, &shdr) || !(shdr.sh_flags & SHF_EXECINSTR)) sym_name = nullptr;
-    }
-
     Dwarf_Addr cu_bias = 0;
     Dwarf_Die* cudie = dwfl_module_addrdie(module_, addr, &cu_bias);
     if (!cudie) cudie = cu_by_ranges(addr, cu_bias);
     if (cudie) resolve_dwarf(cudie, addr - cu_bias, chain);
-    if (chain.empty()) {
-      if (sym_name && *sym_name) chain.push_back(ResolvedFrame{sym_name, {}, 0, 0, 0});
-      return chain;
-    }
-    if (sym_name && *sym_name) chain.back().function = sym_name;
     return chain;
   }
 
@@ -131,48 +117,123 @@ class LibdwBinary final : public BinarySymbols {
       if (dwarf_linecol(l, &n) == 0) column = n;
     }
 
-    Dwarf_Die* scopes = nullptr;
-    int n = dwarf_getscopes(cudie, pc, &scopes);
-    if (n <= 0) {
-      free(scopes);
-      if (!file.empty() || line) chain.push_back(ResolvedFrame{{}, file, line, column, 0});
-      return;
+    // The chain of function scopes at pc, innermost first: the subprogram from the CU's index,
+    // then the inlined instances nested in it that contain pc.
+    std::vector<Dwarf_Die> scopes;
+    if (const Dwarf_Die* sub = subprogram_at(cudie, pc)) {
+      scopes.push_back(*sub);
+      Dwarf_Die cur = *sub;
+      for (;;) {
+        Dwarf_Die child;
+        if (dwarf_child(&cur, &child) != 0) break;
+        bool descended = false;
+        do {
+          const int tag = dwarf_tag(&child);
+          if ((tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block || tag == DW_TAG_try_block ||
+               tag == DW_TAG_catch_block) &&
+              dwarf_haspc(&child, pc) == 1) {
+            if (tag == DW_TAG_inlined_subroutine) scopes.push_back(child);
+            cur = child;
+            descended = true;
+            break;
+          }
+        } while (dwarf_siblingof(&child, &child) == 0);
+        if (!descended) break;
+      }
+      std::reverse(scopes.begin(), scopes.end());
+    } else if (imports_.count(dwarf_dieoffset(cudie))) {
+      // Not in the index (dwz partial units, imported units): libdw's own scope search, then the
+      // concrete parent chain of the innermost scope (dwarf_getscopes follows abstract origins
+      // past an inlined instance, which is not the call chain).
+      Dwarf_Die* found = nullptr;
+      if (dwarf_getscopes(cudie, pc, &found) > 0) {
+        Dwarf_Die innermost = found[0];
+        free(found);
+        found = nullptr;
+        const int n = dwarf_getscopes_die(&innermost, &found);
+        for (int i = 0; i < n; ++i) {
+          const int tag = dwarf_tag(&found[i]);
+          if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_entry_point) {
+            scopes.push_back(found[i]);
+            if (tag != DW_TAG_inlined_subroutine) break;
+          }
+        }
+      }
+      free(found);
     }
-    // The concrete parent chain of the innermost scope (dwarf_getscopes follows abstract origins
-    // instead once it meets an inlined instance, which is not the call chain we want).
-    Dwarf_Die innermost = scopes[0];
-    free(scopes);
-    scopes = nullptr;
-    n = dwarf_getscopes_die(&innermost, &scopes);
-    if (n <= 0) {
-      free(scopes);
-      if (!file.empty() || line) chain.push_back(ResolvedFrame{{}, file, line, column, 0});
+    // No function scope (its DIE may live where we cannot see it): keep the line as a frame
+    // without a name when the CU's own ranges hold pc; addresses only .debug_aranges attributes
+    // to the CU (padding) get nothing, as llvm-symbolizer answers both cases.
+    if (scopes.empty()) {
+      if ((!file.empty() || line) && dwarf_haspc(cudie, pc) == 1) chain.push_back(ResolvedFrame{{}, file, line, column, 0});
       return;
     }
 
     Dwarf_Files* files = nullptr;
     size_t nfiles = 0;
-    bool have_files = dwarf_getsrcfiles(cudie, &files, &nfiles) == 0;
-    bool found_function = false;
-    for (int i = 0; i < n; ++i) {
-      Dwarf_Die* die = &scopes[i];
-      int tag = dwarf_tag(die);
-      if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine && tag != DW_TAG_entry_point) continue;
-      found_function = true;
-      chain.push_back(ResolvedFrame{function_name(die), file, line, column, decl_line(die)});
+    const bool have_files = dwarf_getsrcfiles(cudie, &files, &nfiles) == 0;
+    for (Dwarf_Die& die : scopes) {
+      const int tag = dwarf_tag(&die);
+      chain.push_back(ResolvedFrame{function_name(&die), file, line, column, decl_line(&die)});
       if (tag != DW_TAG_inlined_subroutine) break;
       // The caller's position is where this instance was inlined.
-      int64_t call_file = udata(die, DW_AT_call_file);
+      const int64_t call_file = udata(&die, DW_AT_call_file);
       file.clear();
       if (have_files && call_file >= 0 && static_cast<size_t>(call_file) < nfiles) {
         file = absolute(dwarf_filesrc(files, static_cast<size_t>(call_file), nullptr, nullptr), comp_dir);
       }
-      line = udata(die, DW_AT_call_line);
-      column = udata(die, DW_AT_call_column);
+      line = udata(&die, DW_AT_call_line);
+      column = udata(&die, DW_AT_call_column);
     }
-    free(scopes);
-    if (!found_function && (!file.empty() || line)) chain.push_back(ResolvedFrame{{}, file, line, column, 0});
   }
+
+  // Subprograms with code, per CU, sorted by start: built on first use of the CU (one walk of
+  // its DIE tree) so each address costs a binary search and a descent through its scopes.
+  struct FunctionRange {
+    Dwarf_Addr lo, hi;
+    Dwarf_Die die;
+  };
+  static void collect_functions(Dwarf_Die* parent, std::vector<FunctionRange>& out, int depth, bool& imports) {
+    Dwarf_Die child;
+    if (depth > 64 || dwarf_child(parent, &child) != 0) return;
+    do {
+      const int tag = dwarf_tag(&child);
+      if (tag == DW_TAG_imported_unit) imports = true;
+      if (tag == DW_TAG_subprogram) {
+        Dwarf_Addr base = 0, start = 0, end = 0;
+        ptrdiff_t offset = 0;
+        while ((offset = dwarf_ranges(&child, offset, &base, &start, &end)) > 0) {
+          if (end > start) out.push_back(FunctionRange{start, end, child});
+        }
+      }
+      if (tag == DW_TAG_subprogram || tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+          tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_module ||
+          tag == DW_TAG_lexical_block) {
+        collect_functions(&child, out, depth + 1, imports);
+      }
+    } while (dwarf_siblingof(&child, &child) == 0);
+  }
+
+  const Dwarf_Die* subprogram_at(Dwarf_Die* cudie, Dwarf_Addr pc) {
+    auto [it, inserted] = functions_.try_emplace(dwarf_dieoffset(cudie));
+    std::vector<FunctionRange>& fns = it->second;
+    if (inserted) {
+      bool imports = false;
+      collect_functions(cudie, fns, 0, imports);
+      if (imports) imports_.insert(dwarf_dieoffset(cudie));
+      std::sort(fns.begin(), fns.end(), [](const FunctionRange& a, const FunctionRange& b) { return a.lo < b.lo; });
+    }
+    // Nested ranges start later than their parents: the first containing range going back is
+    // the innermost subprogram.
+    auto pos = std::upper_bound(fns.begin(), fns.end(), pc, [](Dwarf_Addr a, const FunctionRange& f) { return a < f.lo; });
+    for (int steps = 0; pos != fns.begin() && steps < 256; ++steps) {
+      --pos;
+      if (pc < pos->hi) return &pos->die;
+    }
+    return nullptr;
+  }
+  std::unordered_map<Dwarf_Off, std::vector<FunctionRange>> functions_;  // CU offset -> subprograms
+  std::unordered_set<Dwarf_Off> imports_;  // CUs that import partial units (dwz)
 
   // Files without .debug_aranges (Go, clang's default) leave dwfl_module_addrdie blind; then the
   // CUs' own address ranges are collected once and searched.

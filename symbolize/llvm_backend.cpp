@@ -1,8 +1,9 @@
 // symbolize/llvm_backend.cpp — the `--symbolizer llvm` backend: LLVM 14's LLVMSymbolizer in-process.
 //
 // The symbolizer is asked for the file that holds the DWARF (the separate debug file when there
-// is one: it keeps the program headers and the symbol table), with names left mangled so both
-// backends demangle the same way. Every llvm::Expected is checked and its error consumed.
+// is one: it keeps the program headers), DWARF only, names left mangled: the pass adds symbol-table
+// names and demangles the same way for both backends. Every llvm::Expected is checked and its
+// error consumed.
 #include <llvm/DebugInfo/Symbolize/Symbolize.h>
 #include <llvm/Support/Error.h>
 
@@ -13,6 +14,17 @@ namespace profkit::symbolize {
 namespace {
 
 std::string clean(const std::string& s) { return s == llvm::DILineInfo::BadString ? std::string() : s; }
+
+// LLVM 14 joins a relative DWARF 5 compilation directory twice ("./iconv/./iconv/x.c" where
+// libdw, gdb and addr2line say "./iconv/x.c"); undo that one duplication so backends agree.
+std::string undouble(std::string path) {
+  if (path.empty() || path[0] != '.') return path;
+  for (size_t slash = path.find('/'); slash != std::string::npos && slash + 1 < path.size(); slash = path.find('/', slash + 1)) {
+    const std::string_view prefix(path.data(), slash + 1);  // "A/"
+    if (std::string_view(path).substr(slash + 1).starts_with(prefix)) return path.substr(slash + 1);
+  }
+  return path;
+}
 
 class LlvmBinary final : public BinarySymbols {
  public:
@@ -29,7 +41,7 @@ class LlvmBinary final : public BinarySymbols {
     }
     for (uint32_t i = 0; i < info->getNumberOfFrames(); ++i) {
       const llvm::DILineInfo& f = info->getFrame(i);
-      ResolvedFrame frame{clean(f.FunctionName), clean(f.FileName), f.Line, f.Column, f.StartLine};
+      ResolvedFrame frame{clean(f.FunctionName), undouble(clean(f.FileName)), f.Line, f.Column, f.StartLine};
       if (frame.function.empty() && frame.file.empty() && frame.line == 0) continue;
       chain.push_back(std::move(frame));
     }
@@ -47,7 +59,7 @@ class LlvmBackend final : public Backend {
     llvm::symbolize::LLVMSymbolizer::Options options;
     options.PrintFunctions = llvm::symbolize::FunctionNameKind::LinkageName;
     options.PathStyle = llvm::DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath;
-    options.UseSymbolTable = true;
+    options.UseSymbolTable = false;  // ElfSymbols (shared with libdw) names from the symbol table
     options.Demangle = false;
     options.RelativeAddresses = false;
     symbolizer_ = std::make_shared<llvm::symbolize::LLVMSymbolizer>(options);

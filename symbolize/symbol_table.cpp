@@ -124,4 +124,31 @@ const SymbolTable::Symbol* SymbolTable::find(uint64_t addr) const {
   return &s;
 }
 
+std::string build_id_from_notes(std::string_view notes) {
+  auto u32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(notes[at + i]);
+    return v;
+  };
+  auto pad4 = [](uint64_t n) { return (n + 3) & ~uint64_t{3}; };
+  size_t at = 0;
+  while (notes.size() - at >= 12) {
+    const uint64_t namesz = u32(at), descsz = u32(at + 4), type = u32(at + 8);
+    const uint64_t name_at = at + 12, desc_at = name_at + pad4(namesz), next = desc_at + pad4(descsz);
+    if (namesz > notes.size() || descsz > notes.size() || next > notes.size()) break;
+    if (type == 3 && namesz == 4 && notes.substr(name_at, 4) == std::string_view("GNU\0", 4)) {
+      static const char* digits = "0123456789abcdef";
+      std::string hex;
+      for (size_t i = 0; i < descsz; ++i) {
+        const auto b = static_cast<unsigned char>(notes[desc_at + i]);
+        hex.push_back(digits[b >> 4]);
+        hex.push_back(digits[b & 15]);
+      }
+      return hex;
+    }
+    at = next;
+  }
+  return {};
+}
+
 }  // namespace profkit::symbolize

@@ -46,4 +46,7 @@ class SymbolTable {
   int64_t malformed_lines_ = 0;
 };
 
+// The GNU build id (hex) in a raw ELF note blob such as /sys/kernel/notes; "" when absent.
+std::string build_id_from_notes(std::string_view notes);
+
 }  // namespace profkit::symbolize

@@ -2,6 +2,8 @@
 #include "symbolize/symbolize.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "symbolize/backend.h"
 #include "symbolize/demangle.h"
 #include "symbolize/elf_file.h"
+#include "symbolize/elf_symbols.h"
 #include "symbolize/file_finder.h"
 #include "symbolize/symbol_table.h"
 
@@ -61,14 +64,21 @@ MappingKind classify(std::string_view file, bool any_kernel_frame, bool any_jit_
 
 // One opened binary (symbol source) with its per-address cache.
 struct OpenBinary {
-  std::unique_ptr<BinarySymbols> symbols;
+  std::unique_ptr<BinarySymbols> symbols;  // DWARF, through the backend
+  ElfSymbols elf_symbols;                  // symbol table, shared rule for both backends
   std::string open_error;
   std::unordered_map<uint64_t, FrameChain> cache;  // rel_addr -> frames
 
+  // DWARF frames, with the outermost named by the symbol table when a symbol covers the address
+  // (as llvm-symbolizer does); the symbol alone where DWARF says nothing.
   const FrameChain& resolve(uint64_t rel_addr) {
     auto it = cache.find(rel_addr);
     if (it != cache.end()) return it->second;
     FrameChain chain = symbols ? symbols->resolve(rel_addr) : FrameChain{};
+    if (const ElfSymbols::Symbol* sym = elf_symbols.find(rel_addr)) {
+      if (chain.empty()) chain.push_back(ResolvedFrame{sym->name, {}, 0, 0, 0});
+      else chain.back().function = sym->name;
+    }
     return cache.emplace(rel_addr, std::move(chain)).first->second;
   }
 };
@@ -120,7 +130,7 @@ class Symbolizer::Impl {
 
  private:
   model::Result<Backend*> backend();
-  model::Result<const SymbolTable*> kallsyms();
+  model::Result<const SymbolTable*> kallsyms(const std::string& build_id, std::string& source, std::string& mismatch);
   const SymbolTable* perf_map(int64_t pid, const std::string& mapping_file, std::string& reason);
   OpenBinary& open_binary(const FoundFiles& found);
 
@@ -132,11 +142,11 @@ class Symbolizer::Impl {
   Options options_;
   FileFinder finder_;
   std::unique_ptr<Backend> backend_;
-  std::optional<SymbolTable> kallsyms_;
+  std::map<std::string, SymbolTable> kallsyms_;  // by source path
   std::map<std::string, OpenBinary> binaries_;  // key: binary path + '\n' + debug file
   std::map<int64_t, std::optional<SymbolTable>> perf_maps_;
   std::map<std::string, FoundFiles> found_;     // key: file + '\n' + build id
-  std::unordered_map<uint64_t, FrameChain> kernel_cache_;
+  std::map<std::pair<std::string, uint64_t>, FrameChain> kernel_cache_;  // (table source, addr)
   std::map<std::pair<int64_t, uint64_t>, FrameChain> jit_cache_;
   DemangleCache demangler_;
 };
@@ -155,18 +165,58 @@ model::Result<Backend*> Symbolizer::Impl::backend() {
   return backend_.get();
 }
 
-model::Result<const SymbolTable*> Symbolizer::Impl::kallsyms() {
-  if (!kallsyms_) {
-    const std::string path = options_.kallsyms.empty() ? "/proc/kallsyms" : options_.kallsyms;
-    auto table = SymbolTable::load_kallsyms(path);
-    if (!table) {
-      if (!options_.kallsyms.empty()) return std::unexpected(table.error());  // an explicit file must be readable
-      kallsyms_ = SymbolTable{};
-    } else {
-      kallsyms_ = std::move(*table);
+// Picks the kernel symbol table: an explicit --kallsyms file is trusted; otherwise perf's cached
+// kallsyms for the recorded build id, else /proc/kallsyms when the running kernel's build id
+// matches the recorded one (or nothing was recorded). `mismatch` says why none fits.
+model::Result<const SymbolTable*> Symbolizer::Impl::kallsyms(const std::string& build_id, std::string& source,
+                                                             std::string& mismatch) {
+  auto load = [&](const std::string& path, bool must_exist) -> model::Result<const SymbolTable*> {
+    auto it = kallsyms_.find(path);
+    if (it == kallsyms_.end()) {
+      auto table = SymbolTable::load_kallsyms(path);
+      if (!table) {
+        if (must_exist) return std::unexpected(table.error());  // an explicit file must be readable
+        return static_cast<const SymbolTable*>(nullptr);
+      }
+      it = kallsyms_.emplace(path, std::move(*table)).first;
+    }
+    return &it->second;
+  };
+  if (!options_.kallsyms.empty()) {
+    source = options_.kallsyms;
+    return load(options_.kallsyms, true);
+  }
+  if (build_id.size() >= 4) {
+    std::string cache = options_.perf_debug_cache;
+    if (cache.empty() && options_.system_debug_dirs) {
+      if (const char* home = std::getenv("HOME")) cache = std::string(home) + "/.debug";
+    }
+    if (!cache.empty()) {
+      std::string cached = cache + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + "/kallsyms";
+      auto t = load(cached, false);
+      if (t && *t) {
+        source = cached;
+        return t;
+      }
+    }
+    std::string notes;
+    if (FILE* f = std::fopen(options_.kernel_notes.c_str(), "rb")) {
+      char buf[4096];
+      size_t n = std::fread(buf, 1, sizeof buf, f);
+      notes.assign(buf, n);
+      std::fclose(f);
+    }
+    ElfInfo running;
+    running.build_id = build_id_from_notes(notes);
+    if (!running.build_id.empty() && !running.matches_build_id(build_id)) {
+      mismatch = fmt::format("the running kernel has build id {}, the profile recorded {}; pass --kallsyms FILE "
+                             "from the recording machine",
+                             running.build_id, build_id);
+      return static_cast<const SymbolTable*>(nullptr);
     }
   }
-  return &*kallsyms_;
+  source = "/proc/kallsyms";
+  return load(source, false);
 }
 
 const SymbolTable* Symbolizer::Impl::perf_map(int64_t pid, const std::string& mapping_file, std::string& reason) {
@@ -200,6 +250,7 @@ OpenBinary& Symbolizer::Impl::open_binary(const FoundFiles& found) {
     b.open_error = be.error().message;
     return b;
   }
+  b.elf_symbols = ElfSymbols::load(found.debug_file.empty() ? found.binary : found.debug_file, found.binary);
   auto symbols = (*be)->open(found.binary, found.debug_file);
   if (symbols) {
     b.symbols = std::move(*symbols);
@@ -219,10 +270,21 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const model::Profile& in, 
   const std::string build_id(in.str(m.build_id));
 
   if (kind == MappingKind::kKernel) {
-    auto table = kallsyms();
+    std::string source, mismatch;
+    auto table = kallsyms(build_id, source, mismatch);
     if (!table) return std::unexpected(table.error());
-    const std::string source = options_.kallsyms.empty() ? "/proc/kallsyms" : options_.kallsyms;
     report.binary = source;
+    if (!mismatch.empty()) {
+      report.binary.clear();
+      report.state = SymbolState::kBuildIdMismatch;
+      reasons.add("build id mismatch: " + mismatch, static_cast<int64_t>(addrs.size()));
+      return {};
+    }
+    if (!*table) {
+      report.state = SymbolState::kMissingFile;
+      reasons.add(fmt::format("{} cannot be read", source), static_cast<int64_t>(addrs.size()));
+      return {};
+    }
     if ((*table)->zero_addresses()) {
       report.state = SymbolState::kNoSymbols;
       reasons.add(fmt::format("{} shows only zero addresses (kernel.kptr_restrict); run as root or pass --kallsyms FILE", source),
@@ -236,11 +298,12 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const model::Profile& in, 
     }
     report.state = SymbolState::kSymbolized;
     for (size_t i = 0; i < addrs.size(); ++i) {
-      auto it = kernel_cache_.find(addrs[i]);
+      auto key = std::make_pair(source, addrs[i]);
+      auto it = kernel_cache_.find(key);
       if (it == kernel_cache_.end()) {
         FrameChain chain;
         if (const SymbolTable::Symbol* s = (*table)->find(addrs[i])) chain.push_back(ResolvedFrame{s->name, {}, 0, 0, 0});
-        it = kernel_cache_.emplace(addrs[i], std::move(chain)).first;
+        it = kernel_cache_.emplace(std::move(key), std::move(chain)).first;
       }
       if (it->second.empty()) reasons.add("below the first kernel symbol");
       else out[i] = &it->second;

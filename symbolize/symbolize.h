@@ -28,7 +28,10 @@ struct Options {
   std::string backend = "libdw";         // "libdw" (in-process libdw/libdwfl) or "llvm" (LLVMSymbolizer)
   std::vector<std::string> symfs;        // roots the mapping's path is looked up under (perf --symfs); empty = "/"
   std::vector<std::string> debug_dirs;   // extra dirs: .build-id/xx/rest.debug, <build id>/debuginfo, <basename>…
-  std::string kallsyms;                  // kernel symbol table; empty = /proc/kallsyms
+  std::string kallsyms;                  // kernel symbol table; empty = /proc/kallsyms (or perf's cached
+                                         // kallsyms for the recorded kernel build id)
+  std::string kernel_notes = "/sys/kernel/notes";  // the running kernel's build id, checked against
+                                                    // the recorded one before /proc/kallsyms is used
   bool demangle = true;                  // C++ names demangled (GNU style, as perf and c++filt print them)
   std::string jit_map_dir = "/tmp";      // where perf-PID.map files live
   std::string perf_debug_cache;          // perf's build-id cache; empty = $HOME/.debug

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "symbolize/elf_file.h"
+#include "symbolize/symbol_table.h"
 #include "tests/symbolize/symbolize_test_util.h"
 
 using namespace profkit;
@@ -228,6 +229,30 @@ TEST_CASE("symbolize::kernel frames through kallsyms") {
     CHECK(r.report[0].state == model::SymbolState::kNoSymbols);
     CHECK(r.report[0].reason.find("kptr_restrict") != std::string::npos);
     CHECK(r.diags.entries().size() == 1);
+  }
+  SUBCASE("a recorded kernel build id must match the running kernel's before /proc/kallsyms is used") {
+    // A notes blob as /sys/kernel/notes holds it: namesz, descsz, type 3, "GNU\0", 20 id bytes.
+    std::string notes("\x04\0\0\0\x14\0\0\0\x03\0\0\0GNU\0", 16);
+    for (int i = 0; i < 20; ++i) notes.push_back(static_cast<char>(0x11 * (i % 16)));
+    test::write_file(tmp.path / "notes", notes);
+    CHECK(symbolize::build_id_from_notes(notes) == "00112233445566778899aabbccddeeff00112233");
+    opts.kallsyms.clear();
+    opts.kernel_notes = (tmp.path / "notes").string();
+    opts.perf_debug_cache = (tmp.path / ".debug").string();
+    MappingSpec other = k;
+    other.build_id = "ffffffffffffffffffffffffffffffffffffffff";
+    auto r = run({other}, opts);
+    CHECK(r.report[0].state == model::SymbolState::kBuildIdMismatch);
+    CHECK(r.report[0].reason.find("the running kernel has build id 00112233") != std::string::npos);
+    CHECK(outermost(r.profile, 0xffffffff81000105).empty());
+
+    // perf's build-id cache holds the recorded kernel's kallsyms: used instead.
+    fs::path cached = tmp.path / ".debug/.build-id/ff" / other.build_id.substr(2);
+    fs::create_directories(cached);
+    fs::copy_file(tmp.path / "kallsyms", cached / "kallsyms");
+    auto r2 = run({other}, opts);
+    CHECK(outermost(r2.profile, 0xffffffff81000105) == "do_syscall_64");
+    CHECK(r2.report[0].binary == (cached / "kallsyms").string());
   }
   SUBCASE("an explicit kallsyms file that cannot be read is an error") {
     opts.kallsyms = (tmp.path / "missing").string();
