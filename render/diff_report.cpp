@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "model/units.h"
+#include "render/escape.h"
 
 namespace profkit::render {
 
@@ -16,54 +17,8 @@ using analysis::DiffRow;
 using analysis::DiffTable;
 using analysis::RuleResult;
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (c < 0x20 && c != '\n' && c != '\t') {
-          out += ' ';
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
 
-std::string md_cell(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|' || c == '`') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 // A value of the table (stored scale, possibly fractional medians) with its unit.
 std::string value(const DiffTable& t, double v) { return model::format_value(std::llround(v), t.value_unit, t.decimals); }
@@ -225,14 +180,14 @@ void render_markdown(const DiffTable& t, const std::vector<RuleResult>& verdict,
   for (const auto& r : verdict) failed = failed || r.broken();
   out << fmt::format("### profkit diff: {}{}\n\n", comparison_line(t),
                      verdict.empty() ? "" : (failed ? " — **FAILED**" : " — passed"));
-  if (!o.base_name.empty()) out << fmt::format("Base `{}` → new `{}`, granularity {}.\n\n", md_cell(o.base_name), md_cell(o.new_name), o.granularity);
+  if (!o.base_name.empty()) out << fmt::format("Base `{}` → new `{}`, granularity {}.\n\n", markdown_cell(o.base_name), markdown_cell(o.new_name), o.granularity);
   out << totals_line(t) << ".\n\n" << noise_line(t) << ".\n\n";
   if (!verdict.empty()) {
     for (const RuleResult& r : verdict) {
-      out << fmt::format("- {} `{}`", r.broken() ? "❌ **failed**" : "✅ passed", md_cell(r.rule.text));
+      out << fmt::format("- {} `{}`", r.broken() ? "❌ **failed**" : "✅ passed", markdown_cell(r.rule.text));
       for (size_t i = 0; i < r.breaches.size() && i < 10; ++i) {
         const auto& b = r.breaches[i];
-        out << fmt::format("{} `{}` {}", i ? "," : ":", md_cell(b.entry), b.measured);
+        out << fmt::format("{} `{}` {}", i ? "," : ":", markdown_cell(b.entry), b.measured);
       }
       if (r.breaches.size() > 10) out << fmt::format(" and {} more", r.breaches.size() - 10);
       out << '\n';
@@ -255,7 +210,7 @@ void render_markdown(const DiffTable& t, const std::vector<RuleResult>& verdict,
     out << '|';
     for (size_t c = 0; c + 1 < cells.size(); ++c) out << ' ' << cells[c] << " |";
     const DiffRow& r = t.rows[i];
-    out << " `" << md_cell(r.name) << '`' << (r.appeared() ? " (new)" : r.vanished() ? " (gone)" : "") << " |\n";
+    out << " `" << markdown_cell(r.name) << '`' << (r.appeared() ? " (new)" : r.vanished() ? " (gone)" : "") << " |\n";
   }
   if (n < t.rows.size()) out << fmt::format("\n{} more changed entries not shown.\n", t.rows.size() - n);
 }

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "model/units.h"
+#include "render/escape.h"
 
 namespace profkit::render {
 
@@ -46,44 +47,8 @@ struct Formatter {
   }
 };
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
 
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
-std::string md_cell(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 std::string percent(int64_t v, int64_t total) {
   std::string p = model::format_percentage(v, total);
@@ -220,7 +185,7 @@ model::Result<void> render_top(const model::Profile& p, const analysis::TopTable
       for (const auto& r : t.rows) {
         sum += r.flat;
         out << fmt::format("| {} | {} | {} | {} | {} | `{}`{} |\n", fmtv(r.flat), percent(r.flat, t.total),
-                           percent(sum, t.total), fmtv(r.cum), percent(r.cum, t.total), md_cell(r.name),
+                           percent(sum, t.total), fmtv(r.cum), percent(r.cum, t.total), markdown_cell(r.name),
                            r.inline_label.empty() ? "" : " " + r.inline_label);
       }
       break;
