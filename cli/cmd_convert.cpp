@@ -4,8 +4,10 @@
 
 #include <memory>
 
+#include "analysis/stackcollapse_view.h"
 #include "cli/common.h"
 #include "cli/pipeline.h"
+#include "parsers/collapsed.h"
 #include "parsers/writers.h"
 
 namespace profkit::cli {
@@ -17,6 +19,9 @@ struct ConvertCommand {
   std::string output = "-";
   std::string output_format;
   InputOptions in;
+  analysis::StackcollapseOptions collapse;  // perf.data -> collapsed: stackcollapse-perf.pl's variants
+  bool no_process = false;
+  bool addrs = false;
 };
 
 int run_convert(const ConvertCommand& c) {
@@ -39,11 +44,22 @@ int run_convert(const ConvertCommand& c) {
       return report_error(prepared.error());
     }
     selected = std::move(*prepared);
+    if (loaded->source_format == "perf.data") {
+      // The same lines `perf script | stackcollapse-perf.pl [--pid|--tid|--kernel|--jit|--inline]` writes.
+      analysis::StackcollapseOptions so = c.collapse;
+      so.process_root = !c.no_process;
+      auto view = analysis::stackcollapse_view(selected, so);
+      if (!view) return report_error(view.error());
+      selected = std::move(*view);
+    }
     to_write = &selected;
   } else if (!c.in.selection.index.empty() || c.in.selection.mean) {
     diag.note("--sample-index/--mean have no effect when writing pprof: every value column is kept");
   }
   auto written = write_output(c.output, [&](std::ostream& out) {
+    if (*format == parsers::OutputFormat::kCollapsed) {
+      return parsers::write_collapsed(*to_write, column, out, parsers::CollapsedWriteOptions{.annotate_kinds = true, .addrs = c.addrs});
+    }
     return parsers::write_profile(*to_write, *format, column, out);
   });
   print_diagnostics(diag);
@@ -62,12 +78,24 @@ void setup_convert(CLI::App& app, int& exit_code) {
       ->required();
   sub->add_option("--output-format", cmd->output_format, "pprof (gzipped), pprof-raw or collapsed; overrides the suffix");
   add_input_options(*sub, cmd->in);
+  auto* g = "collapsed output of perf.data (as stackcollapse-perf.pl)";
+  sub->add_flag("--with-pid", cmd->collapse.pid, "Root frame comm-PID (stackcollapse-perf --pid)")->group(g);
+  sub->add_flag("--with-tid", cmd->collapse.tid, "Root frame comm-PID/TID (stackcollapse-perf --tid)")->group(g);
+  sub->add_flag("--kernel", cmd->collapse.kernel, "Annotate kernel frames with _[k]")->group(g);
+  sub->add_flag("--jit", cmd->collapse.jit, "Annotate JIT frames with _[j]")->group(g);
+  sub->add_flag("--inline", cmd->collapse.inlines, "Inlined callees as their own frames, marked _[i]")->group(g);
+  sub->add_flag("--addrs", cmd->addrs, "Unsymbolized frames as [module <addr>]")->group(g);
+  sub->add_flag("--no-process", cmd->no_process, "No process-name root frame")->group(g);
   sub->footer(
       "Examples:\n"
       "  profkit convert perf.data -o cpu.pb.gz        for go tool pprof, Parca, Pyroscope…\n"
       "  profkit convert heap.pb.gz --alloc_space -o heap.folded\n"
       "  profkit convert stacks.folded -o - --output-format pprof > p.pb.gz\n"
-      "Collapsed output holds one value column: the one --sample-index selects (default as top).");
+      "  profkit convert perf.data --with-pid --kernel -o out.folded\n"
+      "Collapsed output holds one value column: the one --sample-index selects (default as top).\n"
+      "From perf.data it follows stackcollapse-perf.pl: process name as root frame, the symbol an\n"
+      "address falls in, names without argument lists; --pid/--tid/--kernel/--jit/--inline/--addrs\n"
+      "as that script's options.");
   sub->callback([cmd, &exit_code] { exit_code = run_convert(*cmd); });
 }
 
