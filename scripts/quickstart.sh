@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh
+scripts/build.sh profkit
 capture=${1:-testdata/perf/fp.data}
 
 mkdir -p out
