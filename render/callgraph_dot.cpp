@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "model/units.h"
+#include "render/report_units.h"
 #include "render/top_text.h"
 
 namespace profkit::render {
@@ -67,41 +68,17 @@ std::string multiline(std::string_view name) {
   return out + "\\n";
 }
 
-struct Formatter {
-  std::string sample_unit, unit;
-  int32_t decimals = 0;
-  std::string operator()(int64_t v) const {
-    auto [scaled, label] = model::scale_value(model::to_real(v, decimals), sample_unit, unit);
-    std::string s = fmt::format("{:.2f}", scaled);
-    if (s.ends_with(".00")) s.resize(s.size() - 3);
-    if (s == "0" || s == "-0") return "0";
-    return s + label;
-  }
-};
 
 }  // namespace
 
 model::Result<void> render_callgraph_dot(const model::Profile& p, const analysis::CallGraph& g, std::ostream& out) {
   if (p.sample_types().empty()) return model::make_error(model::ErrorCode::kParse, "profile has no sample types");
   const model::ValueType& vt = p.sample_types()[0];
-  Formatter fv{std::string(p.str(vt.unit)), "", vt.decimals};
-  {
-    // pprof's selectOutputUnit over the shown nodes.
-    int64_t min_value = 0;
-    for (const auto& n : g.nodes) {
-      int64_t v = abs64(n.flat) != 0 ? abs64(n.flat) : abs64(n.cum);
-      if (v > 0 && (min_value == 0 || v < min_value)) min_value = v;
-    }
-    int64_t max_value = g.total;
-    if (min_value == 0) min_value = max_value;
-    auto min_unit = model::scale_value(model::to_real(min_value, vt.decimals), fv.sample_unit, "minimum").second;
-    auto max_unit = model::scale_value(model::to_real(max_value, vt.decimals), fv.sample_unit, "minimum").second;
-    fv.unit = min_unit;
-    if (min_unit != max_unit && min_value * 100 < max_value) {
-      fv.unit = model::scale_value(model::to_real(100 * min_value, vt.decimals), fv.sample_unit, "minimum").second;
-    }
-    if (fv.unit.empty()) fv.unit = fv.sample_unit;
-  }
+  // pprof's selectOutputUnit over the shown nodes.
+  std::vector<std::pair<int64_t, int64_t>> node_values;
+  node_values.reserve(g.nodes.size());
+  for (const auto& n : g.nodes) node_values.emplace_back(n.flat, n.cum);
+  const ReportUnits fv(p.str(vt.unit), vt.decimals, node_values, g.total);
   auto pct = [&](int64_t v) {
     std::string s = model::format_percentage(v, g.total);
     size_t start = s.find_first_not_of(' ');

@@ -7,45 +7,13 @@
 
 #include "model/units.h"
 #include "render/escape.h"
+#include "render/report_units.h"
 
 namespace profkit::render {
 
 namespace {
 
-int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
-// pprof's selectOutputUnit: the unit of the smallest shown value, unless it is more than 100×
-// smaller than the total, in which case values may go down to 0.01 of a larger unit.
-std::string output_unit(const analysis::TopTable& t, std::string_view sample_unit, int32_t decimals) {
-  int64_t min_value = 0;
-  for (const auto& r : t.rows) {
-    int64_t v = abs64(r.flat);
-    if (v == 0) v = abs64(r.cum);
-    if (v > 0 && (min_value == 0 || v < min_value)) min_value = v;
-  }
-  int64_t max_value = t.total;
-  if (min_value == 0) min_value = max_value;
-  auto min_unit = model::scale_value(model::to_real(min_value, decimals), sample_unit, "minimum").second;
-  auto max_unit = model::scale_value(model::to_real(max_value, decimals), sample_unit, "minimum").second;
-  std::string unit = min_unit;
-  if (min_unit != max_unit && min_value * 100 < max_value) {
-    unit = model::scale_value(model::to_real(100 * min_value, decimals), sample_unit, "minimum").second;
-  }
-  return unit.empty() ? std::string(sample_unit) : unit;
-}
-
-struct Formatter {
-  std::string sample_unit;
-  std::string unit;
-  int32_t decimals = 0;
-  std::string operator()(int64_t v) const {
-    auto [scaled, label] = model::scale_value(model::to_real(v, decimals), sample_unit, unit);
-    std::string s = fmt::format("{:.2f}", scaled);
-    if (s.ends_with(".00")) s.resize(s.size() - 3);
-    if (s == "0" || s == "-0") return "0";
-    return s + label;
-  }
-};
 
 
 
@@ -106,8 +74,10 @@ model::Result<void> render_top(const model::Profile& p, const analysis::TopTable
                                std::ostream& out) {
   if (p.sample_types().empty()) return model::make_error(model::ErrorCode::kParse, "profile has no sample types");
   const model::ValueType& vt = p.sample_types()[0];
-  Formatter fmtv{std::string(p.str(vt.unit)), "", vt.decimals};
-  fmtv.unit = output_unit(t, fmtv.sample_unit, vt.decimals);
+  std::vector<std::pair<int64_t, int64_t>> shown;
+  shown.reserve(t.rows.size());
+  for (const auto& r : t.rows) shown.emplace_back(r.flat, r.cum);
+  const ReportUnits fmtv(p.str(vt.unit), vt.decimals, shown, t.total);
 
   switch (o.format) {
     case TableFormat::kText: {
@@ -146,7 +116,7 @@ model::Result<void> render_top(const model::Profile& p, const analysis::TopTable
         out << fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_field(fmtv(r.flat)), percent(r.flat, t.total),
                            percent(sum, t.total), csv_field(fmtv(r.cum)), percent(r.cum, t.total), csv_field(r.name),
                            model::format_fixed(r.flat, vt.decimals), model::format_fixed(r.cum, vt.decimals),
-                           csv_field(fmtv.sample_unit));
+                           csv_field(fmtv.sample_unit()));
       }
       break;
     }
@@ -156,7 +126,7 @@ model::Result<void> render_top(const model::Profile& p, const analysis::TopTable
       };
       out << "{\n";
       out << fmt::format("  \"sample_type\": \"{}{}\",\n", o.mean ? "mean_" : "", json_escape(p.str(vt.type)));
-      out << fmt::format("  \"unit\": \"{}\",\n", json_escape(fmtv.sample_unit));
+      out << fmt::format("  \"unit\": \"{}\",\n", json_escape(fmtv.sample_unit()));
       out << fmt::format("  \"total\": {},\n", model::format_fixed(t.total, vt.decimals));
       out << fmt::format("  \"shown_total\": {},\n", model::format_fixed(t.shown_total, vt.decimals));
       out << fmt::format("  \"dropped_nodes\": {},\n", t.dropped_nodes);
