@@ -1,3 +1,4 @@
+#include "render/escape.h"
 #include "render/flamegraph_svg.h"
 
 #include <fmt/format.h>
@@ -81,24 +82,7 @@ std::string sanitize(std::string_view s) {
   return out;
 }
 
-// Escapes XML markup characters of already sanitized text.
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string xml(std::string_view s) { return escape(sanitize(s)); }
+std::string xml(std::string_view s) { return xml_escape(sanitize(s)); }
 
 // A string literal for the inline script: no quote, backslash, '<' or '>' (so neither "]]>"
 // nor "</script>" can appear).
@@ -575,7 +559,7 @@ model::Result<void> render_flamegraph_svg(const FlameTree& tree, const Flamegrap
     const bool root = !merged && p.node == FlameTree::kRoot;
     std::string_view name = merged ? std::string_view(kMergedName) : (root ? std::string_view("all") : tree.name(p.node));
     clean = sanitize(name);
-    const std::string escaped = escape(clean);
+    const std::string escaped = xml_escape(clean);
 
     // Title: flamegraph.pl's "name (N samples, P%)", "; ±D%" for diffs, then our extras.
     std::string info = fmt::format("{} ({}, {}%", escaped, fmt_value(p.value), root ? std::string("100") : pct(p.value, total));
@@ -612,7 +596,7 @@ model::Result<void> render_flamegraph_svg(const FlameTree& tree, const Flamegrap
     std::string label = fit_label(clean, x2 - x1);
     if (!label.empty()) {
       s += fmt::format("<text x=\"{:.2f}\" y=\"{}\">{}</text>", x1 + 3, y1 + 3 + (kFrameHeight - kFramePad) / 2.0,
-                       escape(label));
+                       xml_escape(label));
     }
     s += "</g>\n";
     if (s.size() > (1 << 20)) {
