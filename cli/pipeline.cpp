@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "parsers/perf/unwind.h"
 #include "parsers/registry.h"
+#include "symbolize/unwind.h"
 
 namespace profkit::cli {
 
@@ -26,25 +28,37 @@ void add_input_options(CLI::App& cmd, InputOptions& o) {
   shortcut("--total_delay", "delay", false, "Same as --sample-index delay (mutex/block)");
   shortcut("--mean_delay", "delay", true, "Same as --sample-index delay --mean");
   cmd.add_option("--event", o.event, "perf.data with several events: report this event (by name)");
-  cmd.add_flag("--no-symbolize", o.no_symbolize, "Keep raw addresses; do not look for binaries or debug info");
+  cmd.add_flag("--no-symbolize", o.no_symbolize,
+               "Keep raw addresses; do not look for binaries or debug info (implies --no-unwind)");
+  cmd.add_flag("--no-unwind", o.no_unwind,
+               "perf.data --call-graph dwarf: keep the kernel callchain and the sampled ip, do not unwind user "
+               "stacks from the copied registers and stack");
   add_symbolize_options(cmd, o.symbolize);
   add_filter_options(cmd, o.filter);
 }
 
 model::Result<std::vector<model::Profile>> load_all(const std::string& path, const InputOptions& options,
-                                                     model::Diagnostics& diagnostics) {
+                                                     model::Diagnostics& diagnostics,
+                                                     std::vector<symbolize::MappingReport>* reports) {
   parsers::ParseOptions po;
   po.file_name = path;
   po.lenient = options.lenient;
   po.diagnostics = &diagnostics;
   po.keep_timestamps = !options.filter.time.empty();
+  std::unique_ptr<parsers::perf::UnwinderFactory> unwinder;
+  if (!options.no_symbolize && !options.no_unwind) {
+    unwinder = symbolize::make_unwinder_factory(options.symbolize);
+    po.unwinder = unwinder.get();
+  }
   auto loaded = parsers::load(path, po);
   if (!loaded) return loaded;
   if (!options.no_symbolize) {
     for (model::Profile& p : *loaded) {
       if (!symbolize::needs_symbolization(p)) continue;
-      auto symbolized = symbolize::symbolize(p, options.symbolize, diagnostics);
+      std::vector<symbolize::MappingReport> report;
+      auto symbolized = symbolize::symbolize(p, options.symbolize, diagnostics, reports ? &report : nullptr);
       if (!symbolized) return std::unexpected(symbolized.error());
+      if (reports) reports->insert(reports->end(), report.begin(), report.end());
       p = std::move(*symbolized);
     }
   }

@@ -27,6 +27,7 @@ struct InputOptions {
   analysis::SampleSelection selection;  // --sample-index / --mean / pprof shortcuts
   std::string event;                   // perf.data: --event NAME picks one event's column
   bool no_symbolize = false;           // keep raw addresses (--no-symbolize)
+  bool no_unwind = false;              // --no-unwind: dwarf samples keep only the sampled user ip
   symbolize::Options symbolize;        // --symbolizer, --symfs, --debug-dir, --kallsyms…
   analysis::FilterOptions filter;      // --focus, --ignore, --hide, --show, --pid, --time…
 };
@@ -37,9 +38,11 @@ struct InputOptions {
 void add_input_options(CLI::App& cmd, InputOptions& options);
 
 // Parses every profile in `path` ("-" = stdin) and symbolizes addresses that lack symbols.
-// Survivable problems go to `diagnostics`.
+// Survivable problems go to `diagnostics`; `reports` (optional) receives what symbolization did
+// per mapping (where binaries and debug files came from), for all profiles of the input.
 model::Result<std::vector<model::Profile>> load_all(const std::string& path, const InputOptions& options,
-                                                     model::Diagnostics& diagnostics);
+                                                     model::Diagnostics& diagnostics,
+                                                     std::vector<symbolize::MappingReport>* reports = nullptr);
 // Loads `path` and expects exactly one profile; a two-column differential collapsed file
 // yields its "after" side with a note (use `diff` to compare both sides).
 model::Result<model::Profile> load_one(const std::string& path, const InputOptions& options,

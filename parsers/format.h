@@ -18,6 +18,10 @@
 
 namespace profkit::parsers {
 
+namespace perf {
+class UnwinderFactory;  // parsers/perf/unwind.h
+}
+
 enum class Sniff { kNo, kYes, kNeedMore };
 
 struct ParseOptions {
@@ -25,6 +29,8 @@ struct ParseOptions {
   bool lenient = false;                     // malformed lines become counted warnings
   bool keep_timestamps = false;             // keep per-sample time (for --time filters)
   model::Diagnostics* diagnostics = nullptr;  // may be null: warnings are then dropped
+  // Unwinds perf.data `--call-graph dwarf` user stacks; null keeps the sampled ip only.
+  perf::UnwinderFactory* unwinder = nullptr;
 };
 
 struct Format {

@@ -11,6 +11,7 @@
 #include "parsers/perf/perf_reader.h"
 #include "parsers/perf/record_orderer.h"
 #include "parsers/perf/session.h"
+#include "parsers/perf/unwind.h"
 
 namespace profkit::parsers::perf {
 namespace {
@@ -52,6 +53,22 @@ std::string call_graph_mode(const PerfFileInfo& info) {
   return "none";
 }
 
+// The session's mappings as the unwinder sees them.
+class SessionMaps final : public AddressSpace {
+ public:
+  explicit SessionMaps(const Session& session) : session_(session) {}
+  bool find(uint32_t pid, uint64_t addr, UnwindMap& out) const override {
+    uint32_t index = session_.find_user(pid, addr);
+    if (index == Session::kNoMap) return false;
+    const MapInfo& m = session_.map(index);
+    out = UnwindMap{m.start, m.end, m.pgoff, m.filename, m.build_id, index};
+    return true;
+  }
+
+ private:
+  const Session& session_;
+};
+
 class Converter {
  public:
   Converter(PerfReader& reader, const ParseOptions& options)
@@ -69,6 +86,9 @@ class Converter {
   model::LocationId location(uint32_t pid, uint64_t addr, bool kernel);
   model::MappingId mapping(uint32_t map_index);
   model::MappingId unknown_kernel_mapping();
+  // Appends the unwound user frames of a --call-graph dwarf sample.
+  void unwind_user_stack(const EventAttr& attr);
+  model::LocationId truncated_location();
   // The timestamp of a kernel record, or nullopt when it carries none.
   std::optional<uint64_t> record_time(const RawRecord& rec, const EventInfo& ev);
   void write_metadata(model::Profile& p);
@@ -98,7 +118,43 @@ class Converter {
   int64_t throttles_ = 0;
   std::map<uint32_t, int64_t> unknown_;
   int64_t undecodable_ = 0;
+
+  // --call-graph dwarf
+  SessionMaps session_maps_{session_};
+  std::unique_ptr<Unwinder> unwinder_;
+  std::vector<uint64_t> user_pcs_;
+  model::LocationId truncated_;
+  int64_t unwound_[4] = {};  // per UnwindEnd
 };
+
+model::LocationId Converter::truncated_location() {
+  if (!truncated_) {
+    model::Function f;
+    f.name = f.system_name = builder_.intern("[truncated]");
+    model::Location loc;
+    loc.lines.push_back(model::Line{builder_.add_function(f), 0, 0});
+    truncated_ = builder_.add_location(std::move(loc));
+  }
+  return truncated_;
+}
+
+void Converter::unwind_user_stack(const EventAttr& attr) {
+  if (!unwinder_) unwinder_ = options_.unwinder->make();
+  UnwindRequest request;
+  request.arch = unwind_arch(info_.arch, sample_.regs_user_abi);
+  request.pid = sample_.pid;
+  request.tid = sample_.tid;
+  request.regs_mask = attr.sample_regs_user;
+  request.regs = sample_.regs_user;
+  request.stack = sample_.stack_user.first(sample_.stack_user_dyn_size);
+  request.swap_bytes = info_.order == ByteOrder::kSwapped;
+  request.maps = &session_maps_;
+  user_pcs_.clear();
+  UnwindEnd end = unwinder_->unwind(request, user_pcs_);
+  ++unwound_[static_cast<size_t>(end)];
+  for (uint64_t pc : user_pcs_) frames_.push_back(location(sample_.pid, pc, false));
+  if (end == UnwindEnd::kTruncated) frames_.push_back(truncated_location());
+}
 
 std::optional<uint64_t> Converter::record_time(const RawRecord& rec, const EventInfo& ev) {
   const EventAttr& a = ev.attr;
@@ -178,6 +234,10 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
   const uint16_t mode = sample_.misc & abi::kMiscCpumodeMask;
   bool kernel = mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel || mode == abi::kMiscHypervisor;
   frames_.clear();
+  // --call-graph dwarf: the kernel records no user callchain; the user part is unwound from the
+  // copied registers and stack, after the kernel part (as perf's thread__resolve_callchain).
+  const bool dwarf = options_.unwinder && ev.attr.has(abi::kSampleRegsUser) && ev.attr.has(abi::kSampleStackUser) &&
+                     sample_.regs_user_abi != 0 && sample_.stack_user_dyn_size > 0;
   const bool lbr_stack = (ev.attr.branch_sample_type & kBranchCallStack) && !sample_.branches.empty();
   auto user_marker = std::find(sample_.callchain.begin(), sample_.callchain.end(), abi::kContextUser);
   if (lbr_stack && user_marker != sample_.callchain.end()) {
@@ -201,8 +261,13 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
         if (ip == abi::kContextUser || ip == abi::kContextGuestUser) kernel = false;
         continue;
       }
+      if (dwarf && !kernel) continue;  // unwound below
       frames_.push_back(location(sample_.pid, ip, kernel));
     }
+  }
+  if (dwarf) {
+    if (frames_.empty() && kernel) frames_.push_back(location(sample_.pid, sample_.ip, true));
+    unwind_user_stack(ev.attr);
   }
   if (frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
 
@@ -272,6 +337,7 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       auto c = decode_comm(rec);
       if (!c) return bad(c.error());
       session_.on_comm(*c);
+      if (unwinder_ && c->exec) unwinder_->forget(c->pid);  // exec: a new address space
       return {};
     }
     case abi::kFork:
@@ -279,6 +345,7 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       auto f = decode_fork_exit(rec);
       if (!f) return bad(f.error());
       if (rec.type == abi::kFork) session_.on_fork(*f); else session_.on_exit(*f);
+      if (unwinder_ && rec.type == abi::kExit && f->pid == f->tid) unwinder_->forget(f->pid);
       return {};
     }
     case abi::kLost:
@@ -343,6 +410,10 @@ void Converter::write_metadata(model::Profile& p) {
   add("events", fmt::format("{}", fmt::join(events, ", ")));
   add("samples", fmt::format("{}", fmt::join(counts, ", ")));
   add("call-graph", call_graph_mode(info_));
+  if (int64_t n = unwound_[0] + unwound_[1] + unwound_[2] + unwound_[3]) {
+    add("unwound stacks", fmt::format("{}: {} complete, {} truncated by the stack copy, {} broken off, {} unsupported", n,
+                                      unwound_[0], unwound_[1], unwound_[2], unwound_[3]));
+  }
   if (lost_records_) add("lost", fmt::format("{} events in {} LOST records", lost_events_, lost_records_));
   if (lost_samples_) add("lost samples", fmt::format("{}", lost_samples_));
   if (throttles_) add("throttled", fmt::format("{} times", throttles_));
@@ -415,6 +486,12 @@ model::Result<model::Profile> Converter::run() {
     if (!*abi::record_type_name(type)) {
       warn(options_, "perf.unknown-record", fmt::format("{}: {} records of unknown type {} (skipped)", options_.file_name, n, type));
     }
+  }
+  if (int64_t truncated = unwound_[static_cast<size_t>(UnwindEnd::kTruncated)]) {
+    warn(options_, "perf.unwind-truncated",
+         fmt::format("{}: {} of {} user stacks end in [truncated]: the recorded stack copy was too small (record with "
+                     "--call-graph dwarf,65528 for deeper stacks)",
+                     options_.file_name, truncated, unwound_[0] + unwound_[1] + unwound_[2] + unwound_[3]));
   }
   if (lost_events_ || lost_samples_) {
     warn(options_, "perf.lost",
