@@ -10,15 +10,57 @@
 
 namespace profkit::analysis {
 
+namespace {
+
+// A C++ name as perf prints symbols, demangled without parameters: the final parameter list (and
+// cv/ref qualifiers after it) dropped, and with it a function template's return type
+// ("void std::sort<int*>(int*, int*)" -> "std::sort<int*>").
+void drop_cxx_signature(std::string& f) {
+  for (std::string_view q : {" const", " volatile", " &&", " &"}) {
+    if (f.ends_with(q)) f.resize(f.size() - q.size());
+  }
+  if (f.empty() || f.back() != ')') return;
+  int depth = 0;
+  size_t open = std::string::npos;
+  for (size_t i = f.size(); i-- > 0;) {
+    char c = f[i];
+    if (c == ')' || c == '>') ++depth;
+    if ((c == '(' || c == '<') && --depth == 0) {
+      if (c == '(') open = i;
+      break;
+    }
+  }
+  if (open == std::string::npos || open == 0) return;
+  f.resize(open);
+  if (f.back() != '>') return;
+  depth = 0;
+  for (size_t i = f.size(); i-- > 0;) {
+    char c = f[i];
+    if (c == '>' || c == ')') {
+      ++depth;
+    } else if ((c == '<' || c == '(') && depth > 0) {
+      --depth;
+    } else if (c == ' ' && depth == 0) {
+      if (std::string_view(f.data(), i).ends_with("operator")) continue;  // "operator new<…>"
+      if (f[i + 1] != '<') f.erase(0, i + 1);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 std::string tidy_function_name(std::string_view name) {
   std::string f(name);
   for (char& c : f) {
     if (c == ';') c = ':';
   }
   // A Go method such as "net/http.(*Client).Do" keeps its parentheses; otherwise everything
-  // from the first '(' that does not open "(anonymous namespace)" is argument noise.
+  // from the first '(' that does not open "(anonymous namespace)" is argument noise (as
+  // stackcollapse-perf.pl cuts perf's names, even inside template arguments).
   const bool go_method = f.find(".(") != std::string::npos && f.find(").") != std::string::npos;
   if (!go_method) {
+    drop_cxx_signature(f);
     for (size_t pos = f.find('('); pos != std::string::npos; pos = f.find('(', pos + 1)) {
       if (f.compare(pos, 21, "(anonymous namespace)") != 0) {
         f.resize(pos);

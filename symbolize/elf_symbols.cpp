@@ -82,7 +82,9 @@ ElfSymbols ElfSymbols::load(const std::string& primary, const std::string& fallb
   if (!read_table(primary, false, all) && !read_table(fallback, false, all) && !read_table(fallback, true, all)) {
     read_table(primary, true, all);
   }
-  std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.start < b.start; });
+  // Stable: on a full tie perf keeps the symbol that comes first in the table
+  // (__libc_start_main@@GLIBC_2.34 over __libc_start_main@GLIBC_2.2.5).
+  std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.start < b.start; });
   ElfSymbols table;
   for (size_t i = 0; i < all.size();) {
     size_t best = i, j = i + 1;

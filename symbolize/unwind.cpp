@@ -306,9 +306,11 @@ UnwindEnd DwflUnwinder::unwind(const UnwindRequest& request, std::vector<uint64_
   }
   int rc = dwfl_getthread_frames(process_->dwfl, static_cast<pid_t>(request.tid ? request.tid : request.pid), frame, this);
   if (pcs.size() == first) pcs.push_back(pc);
+  // A read past the copy ends the walk either way: libdwfl then treats the register it could not
+  // restore as undefined, which looks like the outermost frame (rc 0).
+  if (truncated_) return UnwindEnd::kTruncated;
   if (rc == 0) return UnwindEnd::kComplete;
-  if (pcs.size() - first >= kMaxFrames) return UnwindEnd::kBroken;
-  return truncated_ ? UnwindEnd::kTruncated : UnwindEnd::kBroken;
+  return UnwindEnd::kBroken;
 }
 
 class Factory final : public parsers::perf::UnwinderFactory {

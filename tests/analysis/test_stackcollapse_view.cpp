@@ -18,6 +18,10 @@ using namespace profkit;
 TEST_CASE("analysis::stackcollapse_view tidies names like stackcollapse-perf.pl") {
   CHECK(analysis::tidy_function_name("std::vector<int>::push_back(int const&)") == "std::vector<int>::push_back");
   CHECK(analysis::tidy_function_name("(anonymous namespace)::work(int)") == "(anonymous namespace)::work");
+  // perf demangles without parameters, which also drops a template's return type.
+  CHECK(analysis::tidy_function_name("void std::sort<int*>(int*, int*)") == "std::sort<int*>");
+  CHECK(analysis::tidy_function_name("std::pair<int, int> f<std::pair<int, int> >()") == "f<std::pair<int, int> >");
+  CHECK(analysis::tidy_function_name("void* operator new<int>(unsigned long)") == "operator new<int>");
   CHECK(analysis::tidy_function_name("net/http.(*Client).Do") == "net/http.(*Client).Do");
   CHECK(analysis::tidy_function_name("RegExp:[&<>\"']") == "RegExp:[&<>]");
   CHECK(analysis::tidy_function_name("a;b") == "a:b");
