@@ -84,6 +84,12 @@ class Converter {
   model::Result<void> deliver(const RawRecord& rec);
   model::Result<void> on_sample(const RawRecord& rec);
   model::LocationId location(uint32_t pid, uint64_t addr, bool kernel);
+  // The stack of a plain frame-pointer callchain, resolved once per distinct (pid, callchain)
+  // while the session's maps stay unchanged; StackId{} when the chain holds no frame. `kernel`
+  // enters as the sample's cpumode and leaves as the context after the last marker.
+  model::StackId callchain_stack(bool& kernel);
+  // Maps changed: cached callchain stacks of `pid` (of every process for kernel maps) are stale.
+  void maps_changed(uint32_t pid, bool kernel);
   model::MappingId mapping(uint32_t map_index);
   model::MappingId unknown_kernel_mapping();
   // Appends the unwound user frames of a --call-graph dwarf sample.
@@ -108,6 +114,18 @@ class Converter {
   model::MappingId unknown_kernel_;
   std::unordered_map<std::pair<uint32_t, uint64_t>, model::LocationId, PairHash> locations_;
   std::unordered_map<LabelKey, model::LabelSetId, LabelKeyHash> labels_;
+  // callchain_stack's cache: hash of (pid, maps epoch, leading mode, callchain) -> stack. A hit
+  // is checked frame by frame against the stack's locations (address and kind), so a hash
+  // collision only costs a lookup. Entries of an older maps epoch never match.
+  struct CachedStack {
+    uint32_t pid;
+    uint32_t pid_epoch;
+    uint32_t kernel_epoch;
+    model::StackId stack;
+  };
+  std::unordered_map<uint64_t, CachedStack> stack_cache_;
+  std::unordered_map<uint32_t, uint32_t> pid_epoch_;  // bumped when the pid's maps change
+  uint32_t kernel_epoch_ = 0;                         // bumped when kernel maps change
   model::StringId key_pid_, key_tid_, key_comm_, key_cpu_;
 
   std::vector<int64_t> samples_per_event_;
@@ -220,6 +238,66 @@ model::LocationId Converter::location(uint32_t pid, uint64_t addr, bool kernel) 
   return id;
 }
 
+void Converter::maps_changed(uint32_t pid, bool kernel) {
+  if (kernel) {
+    ++kernel_epoch_;
+  } else {
+    ++pid_epoch_[pid];
+  }
+  // Entries of old epochs are dead weight; drop them all once they could dominate memory.
+  if (stack_cache_.size() > 2 * builder_.peek().stacks().size() + 4096) stack_cache_.clear();
+}
+
+model::StackId Converter::callchain_stack(bool& kernel) {
+  const uint32_t pid = sample_.pid;
+  auto pe = pid_epoch_.find(pid);
+  const uint32_t pid_epoch = pe == pid_epoch_.end() ? 0u : pe->second;
+  uint64_t h = (uint64_t{pid} << 32 | pid_epoch) * 0x9E3779B97F4A7C15ULL ^ (uint64_t{kernel_epoch_} << 1 | kernel);
+  for (uint64_t ip : sample_.callchain) {
+    h = (h ^ ip) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  auto it = stack_cache_.find(h);
+  if (it != stack_cache_.end() && it->second.pid == pid && it->second.pid_epoch == pid_epoch &&
+      it->second.kernel_epoch == kernel_epoch_) {
+    // Same frames as resolving them again would give: same addresses, same kernel/user context.
+    const model::Profile& p = builder_.peek();
+    std::span<const model::LocationId> frames = p.stack(it->second.stack);
+    size_t i = 0;
+    bool k = kernel, same = true;
+    for (uint64_t ip : sample_.callchain) {
+      if (ip >= abi::kContextMax) {
+        if (ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv) k = true;
+        if (ip == abi::kContextUser || ip == abi::kContextGuestUser) k = false;
+        continue;
+      }
+      if (i == frames.size()) {
+        same = false;
+        break;
+      }
+      const model::Location& loc = p.location(frames[i++]);
+      if (loc.address != ip || (loc.kind == model::FrameKind::kKernel) != k) {
+        same = false;
+        break;
+      }
+    }
+    if (same && i == frames.size()) return it->second.stack;
+  }
+  frames_.clear();
+  for (uint64_t ip : sample_.callchain) {
+    if (ip >= abi::kContextMax) {
+      if (ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv) kernel = true;
+      if (ip == abi::kContextUser || ip == abi::kContextGuestUser) kernel = false;
+      continue;
+    }
+    frames_.push_back(location(pid, ip, kernel));
+  }
+  if (frames_.empty()) return model::StackId{};
+  model::StackId stack = builder_.intern_stack(frames_);
+  stack_cache_[h] = CachedStack{pid, pid_epoch, kernel_epoch_, stack};
+  return stack;
+}
+
 model::Result<void> Converter::on_sample(const RawRecord& rec) {
   size_t ev_index = reader_.event_index_for(rec);
   const EventInfo& ev = info_.events[ev_index];
@@ -234,6 +312,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
   const uint16_t mode = sample_.misc & abi::kMiscCpumodeMask;
   bool kernel = mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel || mode == abi::kMiscHypervisor;
   frames_.clear();
+  model::StackId stack;  // set when a cached callchain resolved the whole stack
   // --call-graph dwarf: the kernel records no user callchain; the user part is unwound from the
   // copied registers and stack, after the kernel part (as perf's thread__resolve_callchain).
   const bool dwarf = options_.unwinder && ev.attr.has(abi::kSampleRegsUser) && ev.attr.has(abi::kSampleStackUser) &&
@@ -254,6 +333,8 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     }
     frames_.push_back(location(sample_.pid, sample_.branches.front().to, false));
     for (const BranchEntry& b : sample_.branches) frames_.push_back(location(sample_.pid, b.from, false));
+  } else if (!sample_.callchain.empty() && !dwarf) {
+    stack = callchain_stack(kernel);
   } else if (!sample_.callchain.empty()) {
     for (uint64_t ip : sample_.callchain) {
       if (ip >= abi::kContextMax) {
@@ -269,7 +350,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     if (frames_.empty() && kernel) frames_.push_back(location(sample_.pid, sample_.ip, true));
     unwind_user_stack(ev.attr);
   }
-  if (frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
+  if (!stack && frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
 
   std::string_view comm = session_.comm(sample_.tid);
   LabelKey key{sample_.pid, sample_.tid, ev.attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX,
@@ -301,7 +382,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
   std::fill(values_.begin(), values_.end(), 0);
   values_[0] = 1;
   values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
-  model::StackId stack = builder_.intern_stack(frames_);
+  if (!stack) stack = builder_.intern_stack(frames_);
   int64_t t = (options_.keep_timestamps && ev.attr.has(abi::kSampleTime)) ? static_cast<int64_t>(sample_.time) : 0;
   builder_.add_sample(stack, labels, values_, t);
 
@@ -331,6 +412,8 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       auto m = decode_mmap(rec);
       if (!m) return bad(m.error());
       session_.on_mmap(*m, rec.misc);
+      const uint16_t mode = rec.misc & abi::kMiscCpumodeMask;
+      maps_changed(m->pid, m->pid == UINT32_MAX || mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel);
       return {};
     }
     case abi::kComm: {
@@ -345,6 +428,7 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       auto f = decode_fork_exit(rec);
       if (!f) return bad(f.error());
       if (rec.type == abi::kFork) session_.on_fork(*f); else session_.on_exit(*f);
+      if (rec.type == abi::kFork) maps_changed(f->pid, false);
       if (unwinder_ && rec.type == abi::kExit && f->pid == f->tid) unwinder_->forget(f->pid);
       return {};
     }
@@ -371,6 +455,7 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       auto k = decode_ksymbol(rec);
       if (!k) return bad(k.error());
       session_.on_ksymbol(*k);
+      maps_changed(0, true);
       return {};
     }
     case abi::kSwitch:
@@ -475,7 +560,8 @@ model::Result<model::Profile> Converter::run() {
     if (rec.type == 0 || !*abi::record_type_name(rec.type)) continue;  // unknown kernel record: counted
     const EventInfo& ev = reader_.event_for(rec);
     if (auto t = record_time(rec, ev)) {
-      PK_TRY_VOID(orderer_.push(rec, *t));
+      // Top-level records are views into the input, which outlives the parse.
+      PK_TRY_VOID(orderer_.push(rec, *t, !rec.from_compressed));
     } else {
       PK_TRY_VOID(deliver(rec));
     }

@@ -4,14 +4,18 @@
 
 namespace profkit::parsers::perf {
 
-model::Result<void> RecordOrderer::push(const RawRecord& rec, uint64_t time) {
+model::Result<void> RecordOrderer::push(const RawRecord& rec, uint64_t time, bool body_stays_valid) {
   if (flushed_any_ && time < last_flushed_) ++out_of_order_;
-  Entry e{time, seq_++, arena_.size(), rec};
-  e.header.body = {};
-  arena_.insert(arena_.end(), rec.body.begin(), rec.body.end());
+  Entry e{time, seq_++, kView, rec};
+  if (!body_stays_valid) {
+    e.at = arena_.size();
+    e.header.body = {};
+    arena_.insert(arena_.end(), rec.body.begin(), rec.body.end());
+  }
   entries_.push_back(e);
+  queued_bytes_ += rec.body.size();
   max_time_ = std::max(max_time_, time);
-  if (arena_.size() > max_bytes_) {
+  if (queued_bytes_ > max_bytes_) {
     // Too much queued without a round end: deliver the older half now (perf's "half flush").
     std::vector<uint64_t> times;
     times.reserve(entries_.size());
@@ -39,7 +43,7 @@ model::Result<void> RecordOrderer::flush_until(uint64_t limit) {
   if (n == 0) return {};
   for (size_t i = 0; i < n; ++i) {
     RawRecord rec = entries_[i].header;
-    rec.body = std::span<const uint8_t>(arena_).subspan(entries_[i].at, rec.size - 8u);
+    if (entries_[i].at != kView) rec.body = std::span<const uint8_t>(arena_).subspan(entries_[i].at, rec.size - 8u);
     last_flushed_ = std::max(last_flushed_, entries_[i].time);
     flushed_any_ = true;
     auto ok = deliver_(rec);
@@ -48,8 +52,11 @@ model::Result<void> RecordOrderer::flush_until(uint64_t limit) {
   // Keep the rest, compacted into a fresh arena.
   std::vector<Entry> rest(entries_.begin() + static_cast<std::ptrdiff_t>(n), entries_.end());
   std::vector<uint8_t> arena;
+  queued_bytes_ = 0;
   for (Entry& e : rest) {
     size_t len = e.header.size - 8u;
+    queued_bytes_ += len;
+    if (e.at == kView) continue;
     size_t at = arena.size();
     arena.insert(arena.end(), arena_.begin() + static_cast<std::ptrdiff_t>(e.at),
                  arena_.begin() + static_cast<std::ptrdiff_t>(e.at + len));

@@ -2,9 +2,10 @@
 //
 // Each CPU's ring buffer is written in order, but perf.data interleaves the buffers. perf writes
 // a FINISHED_ROUND record after each pass over all buffers; everything older than the newest
-// timestamp of the previous round is then safe to deliver. The orderer copies records into an
-// arena until a round ends (memory bounded by two rounds, and by a cap after which the older
-// half is delivered early), then hands them out sorted by (time, arrival).
+// timestamp of the previous round is then safe to deliver. The orderer queues records until a
+// round ends (memory bounded by two rounds, and by a cap after which the older half is delivered
+// early), then hands them out sorted by (time, arrival). A record whose bytes outlive the queue
+// (a view into the mapped file) is queued as a view; others are copied into an arena.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +23,9 @@ class RecordOrderer {
   explicit RecordOrderer(Deliver deliver, size_t max_queued_bytes = size_t{512} << 20)
       : deliver_(std::move(deliver)), max_bytes_(max_queued_bytes) {}
 
-  // Queues a copy of `rec`, stamped `time` (perf clock ns).
-  model::Result<void> push(const RawRecord& rec, uint64_t time);
+  // Queues `rec`, stamped `time` (perf clock ns): as a view when `body_stays_valid` (its bytes
+  // live until the orderer is done), else as a copy.
+  model::Result<void> push(const RawRecord& rec, uint64_t time, bool body_stays_valid = false);
   // FINISHED_ROUND: delivers what is older than the previous round's newest record.
   model::Result<void> finished_round();
   // End of data: delivers everything.
@@ -35,7 +37,7 @@ class RecordOrderer {
   struct Entry {
     uint64_t time;
     uint64_t seq;
-    size_t at;  // body offset in arena_
+    size_t at;  // body offset in arena_, kView when header.body is a view
     RawRecord header;
   };
   model::Result<void> flush_until(uint64_t limit);
@@ -43,7 +45,9 @@ class RecordOrderer {
   Deliver deliver_;
   size_t max_bytes_;
   std::vector<Entry> entries_;
+  static constexpr size_t kView = SIZE_MAX;
   std::vector<uint8_t> arena_;
+  size_t queued_bytes_ = 0;  // bodies queued, views and copies
   uint64_t seq_ = 0;
   uint64_t max_time_ = 0;      // newest time queued so far
   uint64_t next_flush_ = 0;    // round boundary: deliver records with time <= this at FINISHED_ROUND
