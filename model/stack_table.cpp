@@ -1,98 +1,115 @@
 #include "model/stack_table.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace profkit::model {
 
-namespace {
-// Sentinel "stack number" naming the candidate appended at the tail of frames_ during lookup.
-constexpr uint32_t kProbe = UINT32_MAX;
-}  // namespace
-
-size_t StackTable::Hash::operator()(uint32_t stack) const {
-  std::span<const LocationId> f;
-  if (stack == kProbe) {
-    f = {table->frames_.data() + table->offsets_.back(), table->frames_.data() + table->frames_.size()};
-  } else {
-    f = table->span_of(stack);
-  }
-  uint64_t h = 0xcbf29ce484222325ULL ^ f.size();
-  for (LocationId l : f) {
-    h ^= l.value;
-    h *= 0x100000001b3ULL;
+uint64_t StackTable::hash(std::span<const LocationId> frames) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL * (frames.size() + 1);
+  const LocationId* f = frames.data();
+  size_t n = frames.size(), i = 0;
+  for (; i + 2 <= n; i += 2) {
+    uint64_t pair = uint64_t{f[i].value} | uint64_t{f[i + 1].value} << 32;
+    h = (h ^ pair) * 0xff51afd7ed558ccdULL;
     h ^= h >> 29;
   }
-  return static_cast<size_t>(h);
+  if (i < n) {
+    h = (h ^ f[i].value) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 29;
+  }
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 32);
 }
 
-bool StackTable::Equal::operator()(uint32_t a, uint32_t b) const {
-  auto get = [this](uint32_t s) -> std::span<const LocationId> {
-    if (s == kProbe) {
-      return {table->frames_.data() + table->offsets_.back(), table->frames_.data() + table->frames_.size()};
-    }
-    return table->span_of(s);
-  };
-  auto fa = get(a), fb = get(b);
-  return std::equal(fa.begin(), fa.end(), fb.begin(), fb.end());
-}
+StackTable::StackTable() : offsets_{0, 0} { rebuild_index(); }
 
-StackTable::StackTable() : offsets_{0, 0}, index_(16, Hash{this}, Equal{this}) { index_.insert(0); }
-
-// Copies and moves leave the index empty and stale: a finished Profile is moved several times
-// and never interns again, so the index is rebuilt only if intern() is called afterwards.
-StackTable::StackTable(const StackTable& other)
-    : frames_(other.frames_), offsets_(other.offsets_), index_(16, Hash{this}, Equal{this}), stale_(true) {}
+StackTable::StackTable(const StackTable& other) : frames_(other.frames_), offsets_(other.offsets_), stale_(true) {}
 
 StackTable& StackTable::operator=(const StackTable& other) {
   if (this != &other) {
     frames_ = other.frames_;
     offsets_ = other.offsets_;
-    index_ = std::unordered_set<uint32_t, Hash, Equal>(16, Hash{this}, Equal{this});
+    slots_.clear();
+    hashes_.clear();
     stale_ = true;
   }
   return *this;
 }
 
 StackTable::StackTable(StackTable&& other) noexcept
-    : frames_(std::move(other.frames_)), offsets_(std::move(other.offsets_)), index_(16, Hash{this}, Equal{this}), stale_(true) {
+    : frames_(std::move(other.frames_)), offsets_(std::move(other.offsets_)), stale_(true) {
+  other.frames_.clear();
   other.offsets_ = {0, 0};
-  other.rebuild_index();
+  other.slots_.clear();
+  other.hashes_.clear();
+  other.stale_ = true;
 }
 
 StackTable& StackTable::operator=(StackTable&& other) noexcept {
   if (this != &other) {
     frames_ = std::move(other.frames_);
     offsets_ = std::move(other.offsets_);
-    index_ = std::unordered_set<uint32_t, Hash, Equal>(16, Hash{this}, Equal{this});
+    slots_.clear();
+    hashes_.clear();
     stale_ = true;
     other.frames_.clear();
     other.offsets_ = {0, 0};
-    other.rebuild_index();
+    other.slots_.clear();
+    other.hashes_.clear();
+    other.stale_ = true;
   }
   return *this;
 }
 
 void StackTable::rebuild_index() {
-  index_ = std::unordered_set<uint32_t, Hash, Equal>(offsets_.size() * 2, Hash{this}, Equal{this});
-  for (uint32_t s = 0; s + 1 < offsets_.size(); ++s) index_.insert(s);
+  const size_t stacks = offsets_.size() - 1;
+  hashes_.resize(stacks);
+  for (size_t s = 0; s < stacks; ++s) hashes_[s] = hash(span_of(static_cast<uint32_t>(s)));
+  size_t cap = 16;
+  while (cap < 2 * stacks) cap *= 2;
+  slots_.assign(cap, 0);
+  // Stack 0 (empty) is never looked up through the index: intern() answers the empty span first.
+  for (uint32_t s = 1; s < stacks; ++s) {
+    size_t i = hashes_[s] & (cap - 1);
+    while (slots_[i] != 0) i = (i + 1) & (cap - 1);
+    slots_[i] = s + 1;
+  }
   stale_ = false;
 }
 
 StackId StackTable::intern(std::span<const LocationId> leaf_first) {
   if (leaf_first.empty()) return StackId{};
   if (stale_) rebuild_index();
-  // Append the candidate as a probe; keep it if new, drop it if already known.
-  frames_.insert(frames_.end(), leaf_first.begin(), leaf_first.end());
-  if (auto it = index_.find(kProbe); it != index_.end()) {
-    frames_.resize(offsets_.back());
-    return StackId(*it);
+  const uint64_t h = hash(leaf_first);
+  const size_t mask = slots_.size() - 1;
+  size_t i = h & mask;
+  for (; slots_[i] != 0; i = (i + 1) & mask) {
+    const uint32_t s = slots_[i] - 1;
+    if (hashes_[s] != h) continue;
+    std::span<const LocationId> f = span_of(s);
+    if (f.size() == leaf_first.size() &&
+        std::memcmp(f.data(), leaf_first.data(), f.size() * sizeof(LocationId)) == 0) {
+      return StackId(s);
+    }
   }
-  uint32_t id = static_cast<uint32_t>(offsets_.size() - 1);
+  const uint32_t id = static_cast<uint32_t>(offsets_.size() - 1);
+  frames_.insert(frames_.end(), leaf_first.begin(), leaf_first.end());
   offsets_.push_back(static_cast<uint32_t>(frames_.size()));
-  index_.insert(id);
+  hashes_.push_back(h);
+  slots_[i] = id + 1;
+  if (2 * (hashes_.size()) > slots_.size()) {
+    std::vector<uint32_t> grown(slots_.size() * 2, 0);
+    const size_t gmask = grown.size() - 1;
+    for (uint32_t slot : slots_) {
+      if (slot == 0) continue;
+      size_t j = hashes_[slot - 1] & gmask;
+      while (grown[j] != 0) j = (j + 1) & gmask;
+      grown[j] = slot;
+    }
+    slots_ = std::move(grown);
+  }
   return StackId(id);
 }
-
-std::span<const LocationId> StackTable::frames(StackId id) const { return span_of(id.value); }
 
 }  // namespace profkit::model

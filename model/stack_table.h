@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <span>
-#include <unordered_set>
 #include <vector>
 
 #include "model/ids.h"
@@ -25,18 +24,11 @@ class StackTable {
   // Returns the id of `leaf_first`, adding it if new. The empty span is StackId{}.
   StackId intern(std::span<const LocationId> leaf_first);
   // Frames of `id`, leaf first. Valid until the next intern().
-  std::span<const LocationId> frames(StackId id) const;
+  std::span<const LocationId> frames(StackId id) const { return span_of(id.value); }
   size_t size() const { return offsets_.size() - 1; }  // number of stacks, the empty one included
 
  private:
-  struct Hash {
-    const StackTable* table;
-    size_t operator()(uint32_t stack) const;
-  };
-  struct Equal {
-    const StackTable* table;
-    bool operator()(uint32_t a, uint32_t b) const;
-  };
+  static uint64_t hash(std::span<const LocationId> frames);
   void rebuild_index();
   std::span<const LocationId> span_of(uint32_t stack) const {
     return {frames_.data() + offsets_[stack], frames_.data() + offsets_[stack + 1]};
@@ -44,8 +36,13 @@ class StackTable {
 
   std::vector<LocationId> frames_;
   std::vector<uint32_t> offsets_;  // stack s spans frames_[offsets_[s], offsets_[s+1]); s == StackId.value
-  std::unordered_set<uint32_t, Hash, Equal> index_;
-  bool stale_ = false;  // index_ must be rebuilt before the next lookup
+  // Open addressing, linear probing: slots_ holds stack + 1 (0 = empty), its size a power of two
+  // kept at most half full; hashes_ caches each stack's hash, so probes and growth never rehash
+  // frames. Both are empty and stale_ is set after a copy or move (a finished Profile is moved
+  // several times and rarely interns again); the next intern() rebuilds them.
+  std::vector<uint32_t> slots_;
+  std::vector<uint64_t> hashes_;
+  bool stale_ = false;
 };
 
 }  // namespace profkit::model
