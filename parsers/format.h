@@ -29,6 +29,9 @@ struct ParseOptions {
   bool lenient = false;                     // malformed lines become counted warnings
   bool keep_timestamps = false;             // keep per-sample time (for --time filters)
   model::Diagnostics* diagnostics = nullptr;  // may be null: warnings are then dropped
+  // The bytes are a read-only file mapping (InputBytes::is_file_mapping): a streaming parser may
+  // drop the pages it has passed, so resident memory does not grow with the file.
+  bool input_is_file_mapping = false;
   // Unwinds perf.data `--call-graph dwarf` user stacks; null keeps the sampled ip only.
   perf::UnwinderFactory* unwinder = nullptr;
 };

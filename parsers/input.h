@@ -30,6 +30,9 @@ class InputBytes {
   static InputBytes from_buffer(std::string buffer);
 
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  // bytes() is a read-only mapping of the file itself: pages a parser has passed can be dropped
+  // (madvise(MADV_DONTNEED)) and fault back in from the file if touched again.
+  bool is_file_mapping() const { return map_ != nullptr && data_ == map_; }
   bool was_gzipped() const { return was_gzipped_; }
 
  private:

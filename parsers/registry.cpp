@@ -50,6 +50,7 @@ model::Result<std::vector<model::Profile>> load(const std::string& path, const P
   if (!in) return std::unexpected(in.error());
   ParseOptions o = options;
   o.file_name = path;
+  o.input_is_file_mapping = in->is_file_mapping();
   return parse_bytes(in->bytes(), o);
 }
 

@@ -1,5 +1,9 @@
 #include "parsers/perf/perf_reader.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <bit>
 
 #include <fmt/format.h>
@@ -120,6 +124,27 @@ model::Result<void> PerfReader::apply_metadata_record(const RawRecord& rec) {
   }
 }
 
+void PerfReader::stream_window() {
+  constexpr size_t kStep = size_t{8} << 20;  // act every 8 MiB read
+  constexpr size_t kLag = size_t{16} << 20;  // keep what the orderer most likely still queues
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t base = reinterpret_cast<uintptr_t>(bytes_.data());
+  if (pos_ >= populated_) {
+    // Map the next step in one call instead of a fault per few pages (Linux >= 5.14; ignored
+    // where unsupported).
+    uintptr_t from = (base + pos_) & ~(page - 1), to = (base + std::min(end_, pos_ + kStep) + page - 1) & ~(page - 1);
+#ifdef MADV_POPULATE_READ
+    if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_READ);
+#endif
+    populated_ = std::min(end_, pos_ + kStep);
+  }
+  if (pos_ >= released_ + kLag + kStep) {
+    uintptr_t from = (base + released_ + page - 1) & ~(page - 1), to = (base + pos_ - kLag) & ~(page - 1);
+    if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+    released_ = pos_ - kLag;
+  }
+}
+
 model::Result<std::optional<RawRecord>> PerfReader::next_top_level(bool apply_metadata) {
   if (pos_ >= end_) return std::nullopt;
   const int64_t at = static_cast<int64_t>(pos_);
@@ -166,6 +191,7 @@ model::Result<std::optional<RawRecord>> PerfReader::next_top_level(bool apply_me
                                 trailing, end_ - pos_));
   }
   pos_ += static_cast<size_t>(trailing);
+  if (stream_ && (pos_ >= populated_ || pos_ >= released_ + (size_t{24} << 20))) stream_window();
   if (apply_metadata) {
     auto ok = apply_metadata_record(rec);
     if (!ok) return fail(ok.error().offset, ok.error().message);

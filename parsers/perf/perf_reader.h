@@ -55,6 +55,12 @@ class PerfReader {
   // The next record, std::nullopt at the end of the data.
   model::Result<std::optional<RawRecord>> next();
 
+  // Only when the bytes given to open() are a read-only file mapping: from now on, pages well
+  // behind the read position are dropped from memory (they fault back in from the file if a
+  // queued record is read again) and the pages ahead are mapped in bulk, so resident memory
+  // stays flat however large the file is.
+  void stream_file_mapping() { stream_ = true; }
+
   // Records seen so far per type (compressed containers and their contents both count).
   const std::map<uint32_t, int64_t>& record_counts() const { return counts_; }
   int64_t compressed_bytes_in() const { return compressed_in_; }
@@ -72,6 +78,10 @@ class PerfReader {
   ReaderLimits limits_;
   PerfFileInfo info_;
   size_t pos_ = 0;  // next top-level record
+  bool stream_ = false;
+  size_t released_ = 0;   // bytes_[0, released_) were dropped from memory
+  size_t populated_ = 0;  // bytes_[0, populated_) were mapped in ahead of pos_
+  void stream_window();
   size_t end_ = 0;  // end of the data section
   bool metadata_done_ = false;
 

@@ -613,6 +613,7 @@ model::Result<model::Profile> Converter::run() {
 model::Result<model::Profile> convert_perf_data(std::span<const uint8_t> bytes, const ParseOptions& options) {
   auto reader = PerfReader::open(bytes, options.file_name, options.diagnostics);
   if (!reader) return std::unexpected(std::move(reader.error()));
+  if (options.input_is_file_mapping) reader->stream_file_mapping();
   Converter converter(*reader, options);
   return converter.run();
 }
