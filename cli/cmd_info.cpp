@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "cli/pipeline.h"
 #include "model/units.h"
+#include "symbolize/symbolize.h"
 
 namespace profkit::cli {
 
@@ -46,7 +47,17 @@ std::string profile_kind(const model::Profile& p) {
   return "";
 }
 
-void print_info(const std::string& path, const model::Profile& p, std::ostream& out) {
+// The symbolizer's report for mapping `m`, when this run symbolized it.
+const symbolize::MappingReport* report_for(const model::Profile& p, const model::Mapping& m,
+                                           const std::vector<symbolize::MappingReport>& reports) {
+  for (const auto& r : reports) {
+    if (r.file == p.str(m.file) && r.build_id == p.str(m.build_id)) return &r;
+  }
+  return nullptr;
+}
+
+void print_info(const std::string& path, const model::Profile& p, std::ostream& out,
+                const std::vector<symbolize::MappingReport>& reports) {
   out << fmt::format("{}:\n", path);
   out << fmt::format("  format:        {}\n", p.source_format.empty() ? "?" : p.source_format);
   if (std::string kind = profile_kind(p); !kind.empty()) out << fmt::format("  kind:          {}\n", kind);
@@ -88,6 +99,14 @@ void print_info(const std::string& path, const model::Profile& p, std::ostream& 
                                               : (m.has_functions ? "symbols present" : state_name(m.symbol_state));
       out << fmt::format("    {:#x}-{:#x} {}{}  {}\n", m.start, m.limit, p.str(m.file).empty() ? "?" : p.str(m.file),
                          m.build_id.valid() ? fmt::format(" (build id {})", p.str(m.build_id)) : "", state);
+      // Where files came from, when debuginfod was involved.
+      if (const symbolize::MappingReport* r = report_for(p, m, reports)) {
+        if (r->binary_from_debuginfod) out << fmt::format("      binary: debuginfod ({})\n", r->binary);
+        if (r->debug_from_debuginfod && !r->debug_file.empty()) {
+          out << fmt::format("      debug info: debuginfod ({})\n", r->debug_file);
+        }
+        if (!r->debuginfod_error.empty()) out << fmt::format("      debuginfod: {}\n", r->debuginfod_error);
+      }
     }
   }
   if (!p.comments.empty()) {
@@ -104,7 +123,8 @@ int run_info(const InfoCommand& c) {
   int rc = kExitOk;
   for (const std::string& input : c.inputs) {
     model::Diagnostics diag;
-    auto all = load_all(input, c.in, diag);
+    std::vector<symbolize::MappingReport> reports;
+    auto all = load_all(input, c.in, diag, &reports);
     if (!all) {
       print_diagnostics(diag);
       rc = report_error(all.error());
@@ -112,7 +132,7 @@ int run_info(const InfoCommand& c) {
     }
     for (size_t i = 0; i < all->size(); ++i) {
       std::string name = all->size() > 1 ? fmt::format("{} [profile {} of {}]", input, i + 1, all->size()) : input;
-      print_info(name, (*all)[i], std::cout);
+      print_info(name, (*all)[i], std::cout, reports);
     }
     print_diagnostics(diag);
   }

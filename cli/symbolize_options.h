@@ -4,6 +4,8 @@
 //   --symfs DIR               look binaries up under DIR (repeatable; like perf --symfs)
 //   --debug-dir DIR           extra place for debug files and binaries (repeatable)
 //   --kallsyms FILE           kernel symbols (default /proc/kallsyms)
+//   --no-debuginfod           never ask the servers in DEBUGINFOD_URLS
+//   --debuginfod-timeout S    overall limit of one debuginfod lookup, seconds (default 30)
 //   --no-demangle             keep C++ linkage names
 #pragma once
 

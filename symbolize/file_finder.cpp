@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "symbolize/debuginfod.h"
+
 namespace profkit::symbolize {
 
 namespace fs = std::filesystem;
@@ -41,9 +43,14 @@ FileFinder::FileFinder(const Options& options) {
   if (perf_cache_.empty() && options.system_debug_dirs) {
     if (const char* home = std::getenv("HOME")) perf_cache_ = std::string(home) + "/.debug";
   }
+  if (options.debuginfod) debuginfod_ = std::make_unique<DebuginfodClient>(true, options.debuginfod_timeout);
 }
 
-FoundFiles FileFinder::find(const std::string& file, const std::string& build_id) const {
+FileFinder::~FileFinder() = default;
+FileFinder::FileFinder(FileFinder&&) noexcept = default;
+FileFinder& FileFinder::operator=(FileFinder&&) noexcept = default;
+
+FoundFiles FileFinder::find(const std::string& file, const std::string& build_id) {
   FoundFiles found;
   std::string mismatch;  // first file found with a different build id
   std::string unreadable;
@@ -127,10 +134,32 @@ FoundFiles FileFinder::find(const std::string& file, const std::string& build_id
         break;
       }
     }
+    // debuginfod, last: the debug file, then (still no binary) the executable.
+    if (found.debug_file.empty() && expect.size() >= 4 && debuginfod_ && debuginfod_->active()) {
+      auto fetched = debuginfod_->find(DebuginfodClient::Kind::kDebuginfo, expect);
+      ElfInfo info;
+      if (!fetched) {
+        found.debuginfod_error = fetched.error().message;
+      } else if (try_file(*fetched, expect, info) && info.has_dwarf) {
+        found.debug_file = *fetched;
+        found.debug_info = std::move(info);
+        found.debug_from_debuginfod = true;
+      } else {
+        found.debuginfod_error = fmt::format("debug info from debuginfod ({}) is not a usable debug file", *fetched);
+      }
+      if (found.binary.empty() && found.debug_file.empty() && have_id) {
+        auto exe = debuginfod_->find(DebuginfodClient::Kind::kExecutable, build_id);
+        if (exe && try_file(*exe, build_id, found.binary_info)) {
+          found.binary = *exe;
+          found.binary_from_debuginfod = true;
+        }
+      }
+    }
     // No binary, but a debug file: it keeps the program headers and the symbol table.
     if (found.binary.empty() && !found.debug_file.empty()) {
       found.binary = found.debug_file;
       found.binary_info = found.debug_info;
+      found.binary_from_debuginfod = found.debug_from_debuginfod;
       found.debug_file.clear();
       found.debug_info = {};
     }

@@ -8,10 +8,16 @@
 // <debug-dir>/<build id>/debuginfo — then by .gnu_debuglink — next to the binary, in its .debug/
 // subdir, /usr/lib/debug/<dir of the mapping's path>/, and in each --debug-dir (with and without
 // the directory).
+// debuginfod comes last, only with a known build id and only when DEBUGINFOD_URLS is set and
+// Options::debuginfod is on: the debug file when none was found locally, then the executable when
+// the binary is still missing (a debug file alone also serves as the binary: it keeps the program
+// headers and the symbol table). Downloads land in libdebuginfod's cache and are checked like any
+// other candidate; FoundFiles says what came from debuginfod and why a lookup failed.
 // Every candidate's build id is checked against the recorded one: a file that differs is never
 // used, and if nothing else is found the mapping is reported as kBuildIdMismatch.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,20 +34,30 @@ struct FoundFiles {
   ElfInfo binary_info;
   std::string debug_file;   // separate file with DWARF ("" = none needed or none found)
   ElfInfo debug_info;
+  bool binary_from_debuginfod = false;  // `binary` is a file in debuginfod's cache
+  bool debug_from_debuginfod = false;   // `debug_file` (or `binary`, when it is a debug file) is from debuginfod
+  std::string debuginfod_error;         // a failed debuginfod lookup's answer ("" = not asked, or it worked)
   std::vector<std::string> tried;  // every path looked at, for messages and tests
 };
+
+class DebuginfodClient;
 
 class FileFinder {
  public:
   explicit FileFinder(const Options& options);
+  ~FileFinder();
+  FileFinder(FileFinder&&) noexcept;
+  FileFinder& operator=(FileFinder&&) noexcept;
   // `file` is the path the process saw, `build_id` the recorded hex id ("" = unknown: no check).
-  FoundFiles find(const std::string& file, const std::string& build_id) const;
+  // Not const: debuginfod answers are remembered for the finder's lifetime.
+  FoundFiles find(const std::string& file, const std::string& build_id);
 
  private:
   std::vector<std::string> symfs_;       // "" means the real root
   std::vector<std::string> debug_dirs_;  // --debug-dir entries
   std::vector<std::string> system_debug_dirs_;  // /usr/lib/debug under each symfs root
   std::string perf_cache_;               // ~/.debug
+  std::unique_ptr<DebuginfodClient> debuginfod_;  // null when Options::debuginfod is off
 };
 
 }  // namespace profkit::symbolize

@@ -356,6 +356,9 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const model::Profile& in, 
   const FoundFiles& found = fit->second;
   report.binary = found.binary;
   report.debug_file = found.debug_file;
+  report.binary_from_debuginfod = found.binary_from_debuginfod;
+  report.debug_from_debuginfod = found.debug_from_debuginfod;
+  report.debuginfod_error = found.debuginfod_error;
   report.state = found.state;
   if (found.binary.empty() || found.state == SymbolState::kNoSymbols) {
     std::string why = found.reason;
@@ -478,6 +481,12 @@ model::Result<model::Profile> Symbolizer::Impl::run(const model::Profile& in, mo
     }
     if (report.resolved > 0) report.state = SymbolState::kSymbolized;
     res.state = report.state;
+    if (!report.debuginfod_error.empty()) {  // once per build id: the lookup is remembered anyway
+      std::string who = report.file.empty() ? std::string("mapping without a file name") : report.file;
+      diagnostics.warn("symbolize.debuginfod:" + report.build_id,
+                       fmt::format("{} (build id {}): no debug info from debuginfod: {}", who, report.build_id,
+                                   report.debuginfod_error));
+    }
     if (report.resolved < report.addresses) {
       report.reason = reasons.text();
       std::string who = report.file.empty() ? std::string("mapping without a file name") : report.file;

@@ -2,7 +2,7 @@
 //
 // A location that has a mapping and an address (addr, in the process) but no lines needs symbols.
 // The pass groups such locations by mapping, finds the mapping's binary and debug file (by path,
-// build id, .gnu_debuglink, perf's ~/.debug cache, --symfs and --debug-dir), refuses files whose
+// build id, .gnu_debuglink, perf's ~/.debug cache, --symfs and --debug-dir, then debuginfod), refuses files whose
 // build id differs, turns each addr into the ELF virtual address (rel_addr) through the file's
 // PT_LOAD segments, resolves every unique (binary, rel_addr) once with a backend (libdw by default,
 // LLVM's symbolizer library on request) and writes functions and inlined lines (innermost first)
@@ -36,6 +36,10 @@ struct Options {
   std::string jit_map_dir = "/tmp";      // where perf-PID.map files live
   std::string perf_debug_cache;          // perf's build-id cache; empty = $HOME/.debug
   bool system_debug_dirs = true;         // also search /usr/lib/debug (under each symfs root)
+  bool debuginfod = true;                // ask the servers in $DEBUGINFOD_URLS (when set) by build id, after
+                                         // every local place; false = --no-debuginfod
+  double debuginfod_timeout = 30;        // seconds one debuginfod lookup may take in all (<= 0: no limit of
+                                         // ours; libdebuginfod's DEBUGINFOD_TIMEOUT still applies)
 };
 
 // What happened to one mapping that had addresses to symbolize.
@@ -44,6 +48,9 @@ struct MappingReport {
   std::string build_id;    // hex, as recorded
   std::string binary;      // the file used for segments and symbols ("" when none was found)
   std::string debug_file;  // separate debug file used ("" when none / DWARF in the binary)
+  bool binary_from_debuginfod = false;  // `binary` was downloaded from a debuginfod server (its cache path)
+  bool debug_from_debuginfod = false;   // `debug_file` (or `binary`, when it is a debug file) came from debuginfod
+  std::string debuginfod_error;         // what the debuginfod lookup answered when it failed ("" = not asked or ok)
   model::SymbolState state = model::SymbolState::kNotAttempted;
   std::string reason;      // why addresses stayed unresolved ("" when all resolved)
   int64_t addresses = 0;   // unique addresses that needed symbols

@@ -78,6 +78,7 @@ inline symbolize::Options hermetic_options(const std::string& backend = "libdw")
   o.backend = backend;
   o.system_debug_dirs = false;  // no /usr/lib/debug, no ~/.debug: results depend only on the test
   o.kallsyms = "/dev/null";
+  o.debuginfod = false;         // no servers from the environment's DEBUGINFOD_URLS
   return o;
 }
 
