@@ -15,8 +15,8 @@ packages=(
   libre2-dev libboost-graph-dev
   # cli and tests
   libcli11-dev doctest-dev
-  # oracles used by tests when present (go tool pprof, perf); never needed to build
-  golang-go linux-perf graphviz
+  # oracles used by tests when present (go tool pprof, perf, a debuginfod server); never needed to build
+  golang-go linux-perf graphviz debuginfod
 )
 
 missing=()
