@@ -1,5 +1,8 @@
 #include "cli/pipeline.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "cli/common.h"
@@ -47,7 +50,8 @@ model::Result<std::vector<model::Profile>> load_all(const std::string& path, con
   po.keep_timestamps = !options.filter.time.empty();
   std::unique_ptr<parsers::perf::UnwinderFactory> unwinder;
   if (!options.no_symbolize && !options.no_unwind) {
-    unwinder = symbolize::make_unwinder_factory(options.symbolize);
+    // Unwinding spreads over the machine's cores (results do not depend on how many).
+    unwinder = symbolize::make_unwinder_factory(options.symbolize, std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
     po.unwinder = unwinder.get();
   }
   auto loaded = parsers::load(path, po);

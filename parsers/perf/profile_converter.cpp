@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -92,8 +93,12 @@ class Converter {
   void maps_changed(uint32_t pid, bool kernel);
   model::MappingId mapping(uint32_t map_index);
   model::MappingId unknown_kernel_mapping();
-  // Appends the unwound user frames of a --call-graph dwarf sample.
-  void unwind_user_stack(const EventAttr& attr);
+  // --call-graph dwarf samples wait in a batch (with copies of their registers and stack) and are
+  // unwound together, on the factory's threads; then, in arrival order, their stacks are built
+  // and added. The batch is flushed when full, before any record that changes the address
+  // spaces, and at the end — so every sample is unwound against the maps of its own time.
+  void defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time);
+  model::Result<void> flush_unwinds();
   model::LocationId truncated_location();
   // The timestamp of a kernel record, or nullopt when it carries none.
   std::optional<uint64_t> record_time(const RawRecord& rec, const EventInfo& ev);
@@ -138,9 +143,23 @@ class Converter {
   int64_t undecodable_ = 0;
 
   // --call-graph dwarf
+  struct PendingUnwind {
+    UnwindRequest request;  // its spans point into regs/stack below
+    std::vector<uint64_t> regs;
+    std::vector<uint8_t> stack;
+    std::vector<model::LocationId> frames;  // the kernel part, leaf first
+    std::vector<int64_t> values;
+    model::LabelSetId labels;
+    int64_t time = 0;
+    uint64_t ip = 0;            // the sampled ip, for a sample nothing else is known of
+    std::vector<uint64_t> pcs;  // unwound user frames
+    UnwindEnd end = UnwindEnd::kComplete;
+  };
+  static constexpr size_t kUnwindBatch = 256;
   SessionMaps session_maps_{session_};
-  std::unique_ptr<Unwinder> unwinder_;
-  std::vector<uint64_t> user_pcs_;
+  std::vector<std::unique_ptr<Unwinder>> unwinders_;  // one per thread
+  std::vector<PendingUnwind> pending_;                // reused: pending_used_ are live
+  size_t pending_used_ = 0;
   model::LocationId truncated_;
   int64_t unwound_[4] = {};  // per UnwindEnd
 };
@@ -156,22 +175,55 @@ model::LocationId Converter::truncated_location() {
   return truncated_;
 }
 
-void Converter::unwind_user_stack(const EventAttr& attr) {
-  if (!unwinder_) unwinder_ = options_.unwinder->make();
-  UnwindRequest request;
-  request.arch = unwind_arch(info_.arch, sample_.regs_user_abi);
-  request.pid = sample_.pid;
-  request.tid = sample_.tid;
-  request.regs_mask = attr.sample_regs_user;
-  request.regs = sample_.regs_user;
-  request.stack = sample_.stack_user.first(sample_.stack_user_dyn_size);
-  request.swap_bytes = info_.order == ByteOrder::kSwapped;
-  request.maps = &session_maps_;
-  user_pcs_.clear();
-  UnwindEnd end = unwinder_->unwind(request, user_pcs_);
-  ++unwound_[static_cast<size_t>(end)];
-  for (uint64_t pc : user_pcs_) frames_.push_back(location(sample_.pid, pc, false));
-  if (end == UnwindEnd::kTruncated) frames_.push_back(truncated_location());
+void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time) {
+  if (pending_used_ == pending_.size()) pending_.emplace_back();
+  PendingUnwind& p = pending_[pending_used_++];
+  p.regs.assign(sample_.regs_user.begin(), sample_.regs_user.end());
+  p.stack.assign(sample_.stack_user.begin(), sample_.stack_user.begin() + static_cast<ptrdiff_t>(sample_.stack_user_dyn_size));
+  p.request = UnwindRequest{};
+  p.request.arch = unwind_arch(info_.arch, sample_.regs_user_abi);
+  p.request.pid = sample_.pid;
+  p.request.tid = sample_.tid;
+  p.request.regs_mask = attr.sample_regs_user;
+  p.request.regs = p.regs;
+  p.request.stack = p.stack;
+  p.request.swap_bytes = info_.order == ByteOrder::kSwapped;
+  p.request.maps = &session_maps_;
+  p.frames.assign(frames_.begin(), frames_.end());
+  p.values.assign(values_.begin(), values_.end());
+  p.labels = labels;
+  p.time = time;
+  p.ip = sample_.ip;
+  p.pcs.clear();
+}
+
+model::Result<void> Converter::flush_unwinds() {
+  if (pending_used_ == 0) return {};
+  const size_t threads = std::max<size_t>(1, std::min<size_t>(options_.unwinder->threads(), pending_used_ / 16 + 1));
+  while (unwinders_.size() < threads) unwinders_.push_back(options_.unwinder->make());
+  // Thread k unwinds samples k, k + threads, …: each unwinder keeps its own per-process state,
+  // and reads the session (unchanged until the flush ends) without writing it.
+  auto work = [this, threads](size_t k) {
+    for (size_t i = k; i < pending_used_; i += threads) {
+      PendingUnwind& p = pending_[i];
+      p.end = unwinders_[k]->unwind(p.request, p.pcs);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t k = 1; k < threads; ++k) helpers.emplace_back(work, k);
+  work(0);
+  for (std::thread& t : helpers) t.join();
+  for (size_t i = 0; i < pending_used_; ++i) {
+    PendingUnwind& p = pending_[i];
+    ++unwound_[static_cast<size_t>(p.end)];
+    frames_.assign(p.frames.begin(), p.frames.end());
+    for (uint64_t pc : p.pcs) frames_.push_back(location(p.request.pid, pc, false));
+    if (p.end == UnwindEnd::kTruncated) frames_.push_back(truncated_location());
+    if (frames_.empty()) frames_.push_back(location(p.request.pid, p.ip, false));
+    builder_.add_sample(builder_.intern_stack(frames_), p.labels, p.values, p.time);
+  }
+  pending_used_ = 0;
+  return {};
 }
 
 std::optional<uint64_t> Converter::record_time(const RawRecord& rec, const EventInfo& ev) {
@@ -346,11 +398,8 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
       frames_.push_back(location(sample_.pid, ip, kernel));
     }
   }
-  if (dwarf) {
-    if (frames_.empty() && kernel) frames_.push_back(location(sample_.pid, sample_.ip, true));
-    unwind_user_stack(ev.attr);
-  }
-  if (!stack && frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
+  if (dwarf && frames_.empty() && kernel) frames_.push_back(location(sample_.pid, sample_.ip, true));
+  if (!dwarf && !stack && frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
 
   std::string_view comm = session_.comm(sample_.tid);
   LabelKey key{sample_.pid, sample_.tid, ev.attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX,
@@ -382,9 +431,14 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
   std::fill(values_.begin(), values_.end(), 0);
   values_[0] = 1;
   values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
-  if (!stack) stack = builder_.intern_stack(frames_);
   int64_t t = (options_.keep_timestamps && ev.attr.has(abi::kSampleTime)) ? static_cast<int64_t>(sample_.time) : 0;
-  builder_.add_sample(stack, labels, values_, t);
+  if (dwarf) {
+    defer_unwind(ev.attr, labels, t);
+    if (pending_used_ >= kUnwindBatch) PK_TRY_VOID(flush_unwinds());
+  } else {
+    if (!stack) stack = builder_.intern_stack(frames_);
+    builder_.add_sample(stack, labels, values_, t);
+  }
 
   ++samples_;
   ++samples_per_event_[ev_index];
@@ -406,6 +460,16 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
     return {};
   };
   switch (rec.type) {
+    case abi::kMmap:
+    case abi::kMmap2:
+    case abi::kComm:
+    case abi::kFork:
+    case abi::kExit:
+      PK_TRY_VOID(flush_unwinds());  // pending samples still see the maps of their time
+      break;
+    default: break;
+  }
+  switch (rec.type) {
     case abi::kSample: return on_sample(rec);
     case abi::kMmap:
     case abi::kMmap2: {
@@ -420,7 +484,9 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       auto c = decode_comm(rec);
       if (!c) return bad(c.error());
       session_.on_comm(*c);
-      if (unwinder_ && c->exec) unwinder_->forget(c->pid);  // exec: a new address space
+      if (c->exec) {  // a new address space
+        for (auto& u : unwinders_) u->forget(c->pid);
+      }
       return {};
     }
     case abi::kFork:
@@ -429,7 +495,9 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       if (!f) return bad(f.error());
       if (rec.type == abi::kFork) session_.on_fork(*f); else session_.on_exit(*f);
       if (rec.type == abi::kFork) maps_changed(f->pid, false);
-      if (unwinder_ && rec.type == abi::kExit && f->pid == f->tid) unwinder_->forget(f->pid);
+      if (rec.type == abi::kExit && f->pid == f->tid) {
+        for (auto& u : unwinders_) u->forget(f->pid);
+      }
       return {};
     }
     case abi::kLost:
@@ -567,6 +635,7 @@ model::Result<model::Profile> Converter::run() {
     }
   }
   PK_TRY_VOID(orderer_.flush_all());
+  PK_TRY_VOID(flush_unwinds());
 
   for (const auto& [type, n] : reader_.record_counts()) {
     if (!*abi::record_type_name(type)) {
