@@ -55,6 +55,7 @@ SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
   bool any_nonzero = false;
   for_each_line(text, [&](std::string_view line) {
     std::string_view addr = next_field(line), type = next_field(line), name = next_field(line);
+    const bool in_module = !next_field(line).empty();  // "\t[module]"
     uint64_t a = 0;
     if (name.empty() || type.size() != 1 || !parse_hex(addr, a)) {
       if (!addr.empty()) ++t.malformed_lines_;
@@ -63,11 +64,19 @@ SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
     if (a != 0) any_nonzero = true;
     char c = type[0];
     if (c != 't' && c != 'T' && c != 'w' && c != 'W') return;
-    t.symbols_.push_back(Symbol{a, 0, std::string(name)});
+    t.symbols_.push_back(Symbol{a, 0, std::string(name), 0, in_module});
   });
   t.zero_addresses_ = !t.symbols_.empty() && !any_nonzero;
   if (t.zero_addresses_) t.symbols_.clear();
   t.sort_and_index();
+  // The last symbol, and the last before the kernel text gives way to modules (or back), end
+  // one page on, rounded up to a page, as perf's symbols__fixup_end.
+  for (size_t i = 0; i < t.symbols_.size(); ++i) {
+    Symbol& s = t.symbols_[i];
+    if (i + 1 < t.symbols_.size() && t.symbols_[i + 1].in_module == s.in_module) continue;
+    constexpr uint64_t kPage = 4096;
+    s.end = s.start > UINT64_MAX - 2 * kPage ? UINT64_MAX : (s.start + 2 * kPage - 1) & ~(kPage - 1);
+  }
   return t;
 }
 
@@ -120,7 +129,8 @@ const SymbolTable::Symbol* SymbolTable::find(uint64_t addr) const {
     }
     return nullptr;
   }
-  // kallsyms: the symbol runs until the next one starts; the last is open ended.
+  // kallsyms: the symbol runs until the next one starts, or to its `end` where none follows.
+  if (s.end != 0 && addr >= s.end) return nullptr;
   return &s;
 }
 

@@ -2,7 +2,9 @@
 // the kernel (/proc/kallsyms or a saved copy) and JIT code (perf-PID.map files).
 //
 //   kallsyms:     "ffffffff81000000 T _stext" (optionally "\t[module]"); text symbols (t/T/w/W)
-//                 are kept, each ends where the next begins.
+//                 are kept, each ends where the next begins; as perf's symbols__fixup_end, the
+//                 last one and the last before a kernel/module boundary end one page on
+//                 (rounded up to a page), so far-away addresses do not land in them.
 //   perf-PID.map: "START SIZE name" with hex START and SIZE (perf's JIT interface; name may
 //                 contain spaces); an address matches when START <= addr < START + SIZE.
 #pragma once
@@ -20,8 +22,10 @@ class SymbolTable {
  public:
   struct Symbol {
     uint64_t start = 0;
-    uint64_t size = 0;  // 0 = until the next symbol
+    uint64_t size = 0;  // 0 = until the next symbol (or `end`)
     std::string name;
+    uint64_t end = 0;        // kallsyms: exclusive end where no next symbol stops it; 0 = none
+    bool in_module = false;  // kallsyms: a module's symbol ("\t[module]")
   };
 
   // Parses kallsyms text. `zero_addresses` is set when every address is 0 (kptr_restrict).

@@ -20,6 +20,18 @@ TEST_CASE("symbolize::SymbolTable kallsyms") {
     CHECK(t.find(0xffffffff81000305)->name == "do_syscall_64");
     CHECK(t.find(0xffffffffc0000010)->name == "xfs_iomap");
   }
+  SUBCASE("the last symbol and the last before modules end a page on, as in perf") {
+    auto t = SymbolTable::parse_kallsyms(
+        "ffffffff81000000 T _stext\n"
+        "ffffffff81000300 T _einittext\n"
+        "ffffffffc0000000 t xfs_iomap\t[xfs]\n"
+        "ffffffffc0000100 t xfs_last\t[xfs]\n");
+    CHECK(t.find(0xffffffff81001fff)->name == "_einittext");
+    CHECK_FALSE(t.find(0xffffffff81002000));  // a foreign kernel's address, not _einittext
+    CHECK_FALSE(t.find(0xffffffff8e4c6607));
+    CHECK(t.find(0xffffffffc0001fff)->name == "xfs_last");
+    CHECK_FALSE(t.find(0xffffffffc0002000));
+  }
   SUBCASE("kptr_restrict zeroes every address") {
     auto t = SymbolTable::parse_kallsyms("0000000000000000 T _stext\n0000000000000000 t helper\n");
     CHECK(t.zero_addresses());
