@@ -110,20 +110,39 @@ LabelSetId ProfileBuilder::intern_labels(std::vector<Label> labels) {
   return id;
 }
 
-void ProfileBuilder::add_sample(StackId stack, LabelSetId labels, std::span<const int64_t> values,
-                                int64_t time_nanos) {
+size_t ProfileBuilder::add_sample(StackId stack, LabelSetId labels, std::span<const int64_t> values,
+                                  int64_t time_nanos) {
   const size_t width = profile_.sample_types_.size();
   const bool mergeable = options_.aggregate && !(options_.keep_timestamps && time_nanos != 0);
   if (mergeable) {
-    auto [it, inserted] = sample_index_.try_emplace({stack.value, labels.value}, profile_.samples_.size());
-    if (!inserted) {
-      int64_t* row = profile_.values_.data() + it->second * width;
-      for (size_t i = 0; i < width && i < values.size(); ++i) row[i] += values[i];
-      return;
+    if (sample_index_.empty()) sample_index_.resize(1024);
+    const uint64_t key = uint64_t{stack.value} << 32 | labels.value;
+    uint64_t h = key * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    size_t mask = sample_index_.size() - 1, slot = h & mask;
+    while (sample_index_[slot].sample != 0 && sample_index_[slot].key != key) slot = (slot + 1) & mask;
+    if (sample_index_[slot].sample != 0) {
+      add_to_sample(sample_index_[slot].sample - 1, values);
+      return sample_index_[slot].sample - 1;
+    }
+    sample_index_[slot] = SampleSlot{key, profile_.samples_.size() + 1};
+    if (2 * ++sample_index_used_ > sample_index_.size()) {
+      std::vector<SampleSlot> grown(sample_index_.size() * 2);
+      mask = grown.size() - 1;
+      for (const SampleSlot& e : sample_index_) {
+        if (e.sample == 0) continue;
+        uint64_t g = e.key * 0x9E3779B97F4A7C15ULL;
+        g ^= g >> 29;
+        size_t j = g & mask;
+        while (grown[j].sample != 0) j = (j + 1) & mask;
+        grown[j] = e;
+      }
+      sample_index_ = std::move(grown);
     }
   }
   profile_.samples_.push_back(Sample{stack, labels, mergeable ? 0 : time_nanos});
   for (size_t i = 0; i < width; ++i) profile_.values_.push_back(i < values.size() ? values[i] : 0);
+  return profile_.samples_.size() - 1;
 }
 
 Result<Profile> ProfileBuilder::finish() {
@@ -131,6 +150,7 @@ Result<Profile> ProfileBuilder::finish() {
   Profile out = std::move(profile_);
   profile_ = Profile{};
   sample_index_.clear();
+  sample_index_used_ = 0;
   label_index_.clear();
   location_index_.clear();
   function_index_.clear();

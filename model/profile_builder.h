@@ -48,8 +48,16 @@ class ProfileBuilder {
   // Sorts `labels` into canonical order and interns the set; the empty set is LabelSetId{}.
   LabelSetId intern_labels(std::vector<Label> labels);
 
-  // `values` must have sample_type_count() entries.
-  void add_sample(StackId stack, LabelSetId labels, std::span<const int64_t> values, int64_t time_nanos = 0);
+  // `values` must have sample_type_count() entries. Returns the index of the sample the values
+  // went to (an existing one when aggregated).
+  size_t add_sample(StackId stack, LabelSetId labels, std::span<const int64_t> values, int64_t time_nanos = 0);
+  // Adds `values` to sample `index` (as returned by add_sample): what add_sample does for a
+  // repeated (stack, labels) when aggregating, without looking the pair up.
+  void add_to_sample(size_t index, std::span<const int64_t> values) {
+    const size_t width = profile_.sample_types_.size();
+    int64_t* row = profile_.values_.data() + index * width;
+    for (size_t i = 0; i < width && i < values.size(); ++i) row[i] += values[i];
+  }
 
   // Metadata fields of the profile under construction (period, times, comments, …).
   Profile& metadata() { return profile_; }
@@ -60,11 +68,6 @@ class ProfileBuilder {
   Result<Profile> finish();
 
  private:
-  struct KeyHash {
-    size_t operator()(const std::pair<uint32_t, uint32_t>& k) const {
-      return std::hash<uint64_t>{}((uint64_t{k.first} << 32) | k.second);
-    }
-  };
   struct LabelSetHash {
     size_t operator()(const std::vector<Label>& ls) const;
   };
@@ -80,7 +83,14 @@ class ProfileBuilder {
 
   Options options_;
   Profile profile_;
-  std::unordered_map<std::pair<uint32_t, uint32_t>, size_t, KeyHash> sample_index_;  // (stack, labels) -> sample
+  // (stack, labels) -> sample, open addressing with linear probing: a slot holds the key
+  // (stack << 32 | labels) and sample index + 1 (0 = empty); power-of-two size, at most half full.
+  struct SampleSlot {
+    uint64_t key = 0;
+    uint64_t sample = 0;
+  };
+  std::vector<SampleSlot> sample_index_;
+  size_t sample_index_used_ = 0;
   std::unordered_map<std::vector<Label>, LabelSetId, LabelSetHash> label_index_;
   std::unordered_map<Location, LocationId, LocationHash> location_index_;
   std::unordered_map<Function, FunctionId, FunctionHash> function_index_;

@@ -91,6 +91,9 @@ class Converter {
   model::StackId callchain_stack(bool& kernel);
   // Maps changed: cached callchain stacks of `pid` (of every process for kernel maps) are stale.
   void maps_changed(uint32_t pid, bool kernel);
+  // builder_.add_sample(stack, labels, values_, t), skipping the builder's (stack, labels) lookup
+  // when the cached callchain just used remembers the sample it last added to.
+  void add_sample(model::StackId stack, model::LabelSetId labels, int64_t t);
   model::MappingId mapping(uint32_t map_index);
   model::MappingId unknown_kernel_mapping();
   // --call-graph dwarf samples wait in a batch (with copies of their registers and stack) and are
@@ -119,16 +122,22 @@ class Converter {
   model::MappingId unknown_kernel_;
   std::unordered_map<std::pair<uint32_t, uint64_t>, model::LocationId, PairHash> locations_;
   std::unordered_map<LabelKey, model::LabelSetId, LabelKeyHash> labels_;
-  // callchain_stack's cache: hash of (pid, maps epoch, leading mode, callchain) -> stack. A hit
-  // is checked frame by frame against the stack's locations (address and kind), so a hash
-  // collision only costs a lookup. Entries of an older maps epoch never match.
+  // callchain_stack's cache: hash of (pid, maps epoch, leading mode, callchain) -> stack, open
+  // addressing with linear probing (a power-of-two size, at most half full; stack 0 = empty
+  // slot). A hit is checked frame by frame against the stack's locations (address and kind), so
+  // a hash collision only costs a lookup. Entries of an older maps epoch never match.
   struct CachedStack {
-    uint32_t pid;
-    uint32_t pid_epoch;
-    uint32_t kernel_epoch;
+    uint64_t hash = 0;
+    uint32_t pid = 0;
+    uint32_t pid_epoch = 0;
+    uint32_t kernel_epoch = 0;
     model::StackId stack;
+    model::LabelSetId labels;      // the labels of the sample last added with this stack
+    size_t sample = SIZE_MAX;      // and its index in the builder, SIZE_MAX when none
   };
-  std::unordered_map<uint64_t, CachedStack> stack_cache_;
+  CachedStack* cached_ = nullptr;  // the entry of the current sample's callchain, if any
+  std::vector<CachedStack> stack_cache_ = std::vector<CachedStack>(4096);
+  size_t stack_cache_used_ = 0;
   std::unordered_map<uint32_t, uint32_t> pid_epoch_;  // bumped when the pid's maps change
   uint32_t kernel_epoch_ = 0;                         // bumped when kernel maps change
   model::StringId key_pid_, key_tid_, key_comm_, key_cpu_;
@@ -297,10 +306,29 @@ void Converter::maps_changed(uint32_t pid, bool kernel) {
     ++pid_epoch_[pid];
   }
   // Entries of old epochs are dead weight; drop them all once they could dominate memory.
-  if (stack_cache_.size() > 2 * builder_.peek().stacks().size() + 4096) stack_cache_.clear();
+  if (stack_cache_used_ > 2 * builder_.peek().stacks().size() + 4096) {
+    std::fill(stack_cache_.begin(), stack_cache_.end(), CachedStack{});
+    stack_cache_used_ = 0;
+  }
+}
+
+void Converter::add_sample(model::StackId stack, model::LabelSetId labels, int64_t t) {
+  CachedStack* c = std::exchange(cached_, nullptr);
+  if (c && c->stack == stack && !options_.keep_timestamps) {
+    // Without timestamps every sample aggregates: equal (stack, labels) is the same sample.
+    if (c->sample != SIZE_MAX && c->labels == labels) {
+      builder_.add_to_sample(c->sample, values_);
+    } else {
+      c->labels = labels;
+      c->sample = builder_.add_sample(stack, labels, values_, t);
+    }
+    return;
+  }
+  builder_.add_sample(stack, labels, values_, t);
 }
 
 model::StackId Converter::callchain_stack(bool& kernel) {
+  cached_ = nullptr;
   const uint32_t pid = sample_.pid;
   auto pe = pid_epoch_.find(pid);
   const uint32_t pid_epoch = pe == pid_epoch_.end() ? 0u : pe->second;
@@ -309,12 +337,14 @@ model::StackId Converter::callchain_stack(bool& kernel) {
     h = (h ^ ip) * 0xff51afd7ed558ccdULL;
     h ^= h >> 32;
   }
-  auto it = stack_cache_.find(h);
-  if (it != stack_cache_.end() && it->second.pid == pid && it->second.pid_epoch == pid_epoch &&
-      it->second.kernel_epoch == kernel_epoch_) {
+  const size_t mask = stack_cache_.size() - 1;
+  size_t slot = h & mask;
+  while (stack_cache_[slot].stack && stack_cache_[slot].hash != h) slot = (slot + 1) & mask;
+  CachedStack& c = stack_cache_[slot];
+  if (c.stack && c.pid == pid && c.pid_epoch == pid_epoch && c.kernel_epoch == kernel_epoch_) {
     // Same frames as resolving them again would give: same addresses, same kernel/user context.
     const model::Profile& p = builder_.peek();
-    std::span<const model::LocationId> frames = p.stack(it->second.stack);
+    std::span<const model::LocationId> frames = p.stack(c.stack);
     size_t i = 0;
     bool k = kernel, same = true;
     for (uint64_t ip : sample_.callchain) {
@@ -333,7 +363,10 @@ model::StackId Converter::callchain_stack(bool& kernel) {
         break;
       }
     }
-    if (same && i == frames.size()) return it->second.stack;
+    if (same && i == frames.size()) {
+      cached_ = &c;
+      return c.stack;
+    }
   }
   frames_.clear();
   for (uint64_t ip : sample_.callchain) {
@@ -346,7 +379,20 @@ model::StackId Converter::callchain_stack(bool& kernel) {
   }
   if (frames_.empty()) return model::StackId{};
   model::StackId stack = builder_.intern_stack(frames_);
-  stack_cache_[h] = CachedStack{pid, pid_epoch, kernel_epoch_, stack};
+  if (!stack_cache_[slot].stack) ++stack_cache_used_;
+  stack_cache_[slot] = CachedStack{h, pid, pid_epoch, kernel_epoch_, stack};  // new, or replaces a stale entry
+  cached_ = &stack_cache_[slot];
+  if (2 * stack_cache_used_ > stack_cache_.size()) {
+    std::vector<CachedStack> grown(stack_cache_.size() * 2);
+    for (const CachedStack& e : stack_cache_) {
+      if (!e.stack) continue;
+      size_t j = e.hash & (grown.size() - 1);
+      while (grown[j].stack) j = (j + 1) & (grown.size() - 1);
+      grown[j] = e;
+      if (e.hash == h) cached_ = &grown[j];
+    }
+    stack_cache_ = std::move(grown);
+  }
   return stack;
 }
 
@@ -437,7 +483,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     if (pending_used_ >= kUnwindBatch) PK_TRY_VOID(flush_unwinds());
   } else {
     if (!stack) stack = builder_.intern_stack(frames_);
-    builder_.add_sample(stack, labels, values_, t);
+    add_sample(stack, labels, t);
   }
 
   ++samples_;
