@@ -421,7 +421,11 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     // --call-graph lbr: the kernel part of the callchain, then the LBR call stack stitched in as
     // perf does it — the first entry's target (where the sample hit), then every entry's source.
     // (A sample with an empty LBR keeps its plain callchain; perf reads past the record there.)
-    for (auto it = sample_.callchain.begin(); it != user_marker; ++it) {
+    // A user-mode sample's leaf is its ip, as perf report counts self time: the latest recorded
+    // branch may end elsewhere (a syscall entry, a PLT stub) when branches went unrecorded, and
+    // a kernel part of its callchain (skid at a kernel entry) is left out.
+    const bool user_mode = !kernel;
+    for (auto it = user_mode ? user_marker : sample_.callchain.begin(); it != user_marker; ++it) {
       uint64_t ip = *it;
       if (ip >= abi::kContextMax) {
         kernel = ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv;
@@ -429,7 +433,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
       }
       frames_.push_back(location(sample_.pid, ip, kernel));
     }
-    frames_.push_back(location(sample_.pid, sample_.branches.front().to, false));
+    frames_.push_back(location(sample_.pid, user_mode ? sample_.ip : sample_.branches.front().to, false));
     for (const BranchEntry& b : sample_.branches) frames_.push_back(location(sample_.pid, b.from, false));
   } else if (!sample_.callchain.empty() && !dwarf) {
     stack = callchain_stack(kernel);

@@ -108,12 +108,7 @@ const char* const kSymbolFiles[] = {
 
 // Files where profkit is known to disagree with perf report, and why. Their deviations are
 // reported as warnings; remove the entry once profkit agrees.
-const std::map<std::string, std::string> kKnownDisagreements = {
-    {"perfparser/tests/auto/perfdata/vector_static_gcc/perf.lbr.data",
-     "--call-graph lbr: profkit's leaf frame is the first LBR entry's target (the entry of the "
-     "called function, a PLT stub or the syscall entry), as perf's stitched callchain; perf "
-     "report's self histogram uses the sample ip (parsers/perf/profile_converter.cpp)"},
-};
+const std::map<std::string, std::string> kKnownDisagreements = {};
 
 bool have_perf() {
   return std::system("perf --version >/dev/null 2>&1") == 0;
