@@ -256,6 +256,8 @@ model::MappingId Converter::unknown_kernel_mapping() {
     m.start = 0;
     m.limit = UINT64_MAX;
     m.file = builder_.intern("[kernel.kallsyms]");
+    // The header's build id for the kernel, so symbolization can refuse a different kernel.
+    m.build_id = builder_.intern(session_.build_id_of("[kernel.kallsyms]"));
     unknown_kernel_ = builder_.add_mapping(m);
   }
   return unknown_kernel_;

@@ -41,6 +41,11 @@ class Session {
   void on_exit(const ForkExitRecord& f);
   void on_ksymbol(const KsymbolRecord& k);
 
+  // The build id the header recorded for a file (normalized name), "" when none.
+  std::string_view build_id_of(const std::string& filename) const {
+    auto it = build_ids_.find(normalize_filename(filename));
+    return it == build_ids_.end() ? std::string_view() : std::string_view(it->second);
+  }
   // The map of `pid` containing `addr`, kNoMap when none.
   uint32_t find_user(uint32_t pid, uint64_t addr) const;
   uint32_t find_kernel(uint64_t addr) const;
