@@ -40,6 +40,8 @@ class Backend {
 };
 
 std::unique_ptr<Backend> make_libdw_backend();
-std::unique_ptr<Backend> make_llvm_backend();
+// Loads the LLVM backend from the profkit-llvm.so module ($PROFKIT_LLVM_MODULE, else next to
+// the running executable, else ../lib/profkit/ from it); an error says where it looked.
+model::Result<std::unique_ptr<Backend>> load_llvm_backend();
 
 }  // namespace profkit::symbolize

@@ -156,7 +156,9 @@ model::Result<Backend*> Symbolizer::Impl::backend() {
     if (options_.backend == "libdw" || options_.backend.empty()) {
       backend_ = make_libdw_backend();
     } else if (options_.backend == "llvm") {
-      backend_ = make_llvm_backend();
+      auto loaded = load_llvm_backend();
+      if (!loaded) return std::unexpected(std::move(loaded.error()));
+      backend_ = std::move(*loaded);
     } else {
       return model::make_error(model::ErrorCode::kUsage,
                                fmt::format("unknown symbolizer '{}' (expected libdw or llvm)", options_.backend));

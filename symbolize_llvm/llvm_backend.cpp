@@ -1,4 +1,6 @@
-// symbolize/llvm_backend.cpp — the `--symbolizer llvm` backend: LLVM 14's LLVMSymbolizer in-process.
+// symbolize_llvm/llvm_backend.cpp — the `--symbolizer llvm` backend: LLVM 14's LLVMSymbolizer
+// in-process. Built as the module profkit-llvm.so, which symbolize/llvm_loader.cpp dlopen()s only
+// when this backend is asked for: libLLVM's relocations cost every other run ~40 MB of RSS.
 //
 // The symbolizer is asked for the file that holds the DWARF (the separate debug file when there
 // is one: it keeps the program headers), DWARF only, names left mangled: the pass adds symbol-table
@@ -75,6 +77,10 @@ class LlvmBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_llvm_backend() { return std::make_unique<LlvmBackend>(); }
-
 }  // namespace profkit::symbolize
+
+// The module's one entry point; the caller owns the result (deleted through Backend's virtual
+// destructor, whose code lives here).
+extern "C" __attribute__((visibility("default"))) profkit::symbolize::Backend* profkit_make_llvm_backend() {
+  return new profkit::symbolize::LlvmBackend();
+}
