@@ -52,11 +52,77 @@ void append_frame_name(std::string& out, std::string_view name) {
 class StackText {
  public:
   StackText(const model::Profile& p, const CollapsedWriteOptions& options)
-      : p_(p), options_(options), texts_(p.locations().size()), done_(p.locations().size(), false) {}
+      : p_(p), options_(options), texts_(p.locations().size()), done_(p.locations().size(), false) {
+    rank_all();
+  }
 
   // Bytewise (unsigned) comparison of the root-first joined texts of two stacks: <0, 0, >0.
+  int compare(model::StackId a, model::StackId b) { return ranked_ ? compare_ranked(a, b) : compare_text(a, b); }
+
+  void append(std::string& out, model::StackId stack) {
+    auto frames = p_.stack(stack);
+    for (size_t i = frames.size(); i-- > 0;) {
+      out += text(frames[i]);
+      if (i != 0) out += ';';
+    }
+  }
+
+ private:
+  // When no frame text holds ';' (inlined frames are joined with it), the order of "X;" over
+  // the frame texts X is total and prefix-free, so stacks compare as sequences of those ranks —
+  // except where one text is a proper prefix of the other and the stack with the shorter one
+  // ends there ("f1" < "f10", though "f1;" > "f10;"). Each location's text is rendered once.
+  void rank_all() {
+    const size_t n = p_.locations().size();
+    std::vector<uint32_t> order(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const std::string& t = text(model::LocationId::from_index(i));
+      if (t.find(';') != std::string::npos) return;
+      order[i] = i;
+    }
+    auto semi_less = [this](uint32_t a, uint32_t b) {
+      // (texts_[a] + ";") < (texts_[b] + ";"), bytewise.
+      std::string_view x = texts_[a], y = texts_[b];
+      const size_t m = std::min(x.size(), y.size());
+      if (int c = std::memcmp(x.data(), y.data(), m); c != 0) return c < 0;
+      const unsigned char cx = x.size() > m ? static_cast<unsigned char>(x[m]) : ';';
+      const unsigned char cy = y.size() > m ? static_cast<unsigned char>(y[m]) : ';';
+      return cx < cy;
+    };
+    std::sort(order.begin(), order.end(), semi_less);
+    rank_.assign(n, 0);
+    uint32_t r = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0 && texts_[order[i]] != texts_[order[i - 1]]) ++r;
+      rank_[order[i]] = r;
+    }
+    ranked_ = true;
+  }
+
+  static bool proper_prefix(std::string_view x, std::string_view y) { return x.size() < y.size() && y.starts_with(x); }
+
+  int compare_ranked(model::StackId a, model::StackId b) const {
+    auto fa = p_.stack(a), fb = p_.stack(b);
+    size_t i = fa.size(), j = fb.size();  // root first: frames[i - 1], frames[j - 1]
+    while (i > 0 && j > 0) {
+      const model::LocationId la = fa[i - 1], lb = fb[j - 1];
+      if (la != lb) {
+        const uint32_t ra = rank_[la.index()], rb = rank_[lb.index()];
+        if (ra != rb) {
+          const std::string &x = texts_[la.index()], &y = texts_[lb.index()];
+          if (i == 1 && proper_prefix(x, y)) return -1;  // a's text ends inside y
+          if (j == 1 && proper_prefix(y, x)) return 1;
+          return ra < rb ? -1 : 1;
+        }
+      }
+      --i;
+      --j;
+    }
+    return i > 0 ? 1 : (j > 0 ? -1 : 0);
+  }
+
   // Streams both texts piece by piece; frames shared by location id are skipped unread.
-  int compare(model::StackId a, model::StackId b) {
+  int compare_text(model::StackId a, model::StackId b) {
     Cursor x(p_.stack(a)), y(p_.stack(b));
     while (true) {
       if (x.at_frame_start() && y.at_frame_start() && x.next > 0 && y.next > 0 &&
@@ -74,15 +140,6 @@ class StackText {
     }
   }
 
-  void append(std::string& out, model::StackId stack) {
-    auto frames = p_.stack(stack);
-    for (size_t i = frames.size(); i-- > 0;) {
-      out += text(frames[i]);
-      if (i != 0) out += ';';
-    }
-  }
-
- private:
   // A read position in a stack's joined text: pieces are frame texts (root first) and ";".
   struct Cursor {
     explicit Cursor(std::span<const model::LocationId> f) : frames(f), next(f.size()) {}
@@ -153,6 +210,8 @@ class StackText {
   const CollapsedWriteOptions& options_;
   std::vector<std::string> texts_;
   std::vector<bool> done_;
+  std::vector<uint32_t> rank_;  // per location: rank of its text + ";" (equal texts, equal ranks)
+  bool ranked_ = false;
 };
 
 }  // namespace
