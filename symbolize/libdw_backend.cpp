@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "symbolize/backend.h"
+#include "symbolize/dwfl_common.h"
 
 namespace profkit::symbolize {
 
@@ -30,23 +31,6 @@ namespace {
 
 struct ModuleContext {
   std::string debug_file;
-};
-
-int find_debuginfo(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, const char*, const char*, GElf_Word,
-                   char** debuginfo_file_name) {
-  const auto* ctx = userdata ? static_cast<const ModuleContext*>(*userdata) : nullptr;
-  if (!ctx || ctx->debug_file.empty()) return -1;
-  int fd = ::open(ctx->debug_file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0 && debuginfo_file_name) *debuginfo_file_name = strdup(ctx->debug_file.c_str());
-  return fd;
-}
-
-char* no_debuginfo_path = nullptr;
-const Dwfl_Callbacks kCallbacks = {
-    .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = find_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = &no_debuginfo_path,
 };
 
 const char* attr_string(Dwarf_Die* die, unsigned int name) {
@@ -279,7 +263,7 @@ class LibdwBinary final : public BinarySymbols {
 class LibdwBackend final : public Backend {
  public:
   model::Result<std::unique_ptr<BinarySymbols>> open(const std::string& binary, const std::string& debug_file) override {
-    Dwfl* dwfl = dwfl_begin(&kCallbacks);
+    Dwfl* dwfl = dwfl_begin(&kReportedModuleCallbacks);
     if (!dwfl) return model::make_error(model::ErrorCode::kInternal, fmt::format("dwfl_begin: {}", dwfl_errmsg(-1)));
     dwfl_report_begin(dwfl);
     Dwfl_Module* module = dwfl_report_elf(dwfl, binary.c_str(), binary.c_str(), -1, 0, false);
@@ -290,9 +274,7 @@ class LibdwBackend final : public Backend {
     }
     dwfl_report_end(dwfl, nullptr, nullptr);
     auto ctx = std::make_unique<ModuleContext>(ModuleContext{debug_file});
-    void** userdata = nullptr;
-    dwfl_module_info(module, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-    if (userdata) *userdata = ctx.get();
+    attach_debug_file(module, &ctx->debug_file);
     Dwarf_Addr bias = 0;
     if (!dwfl_module_getelf(module, &bias)) bias = 0;
     return std::make_unique<LibdwBinary>(dwfl, module, std::move(ctx), bias);

@@ -13,6 +13,7 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 
+#include "symbolize/dwfl_common.h"
 #include "symbolize/file_finder.h"
 
 namespace profkit::symbolize {
@@ -61,23 +62,6 @@ class Files {
   FileFinder finder_;
   std::mutex mutex_;
   std::unordered_map<std::string, Binary> cache_;
-};
-
-int find_debuginfo(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, const char*, const char*, GElf_Word,
-                   char** debuginfo_file_name) {
-  const auto* binary = userdata ? static_cast<const Binary*>(*userdata) : nullptr;
-  if (!binary || binary->debug_file.empty()) return -1;
-  int fd = ::open(binary->debug_file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0 && debuginfo_file_name) *debuginfo_file_name = strdup(binary->debug_file.c_str());
-  return fd;
-}
-
-char* no_debuginfo_path = nullptr;
-const Dwfl_Callbacks kDwflCallbacks = {
-    .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = find_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = &no_debuginfo_path,
 };
 
 class DwflUnwinder final : public parsers::perf::Unwinder {
@@ -238,11 +222,7 @@ Dwfl_Module* DwflUnwinder::module_for(uint64_t addr) {
       dwfl_report_begin_add(process_->dwfl);
       mod = dwfl_report_elf(process_->dwfl, std::string(name).c_str(), binary.path.c_str(), -1, base, false);
       dwfl_report_end(process_->dwfl, nullptr, nullptr);
-      if (mod) {
-        void** userdata = nullptr;
-        dwfl_module_info(mod, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-        if (userdata) *userdata = const_cast<Binary*>(&binary);
-      }
+      if (mod) attach_debug_file(mod, &binary.debug_file);
     }
   }
   process_->modules.emplace(map.id, mod);
@@ -274,7 +254,7 @@ UnwindEnd DwflUnwinder::unwind(const UnwindRequest& request, std::vector<uint64_
   auto [it, fresh] = processes_.try_emplace(request.pid);
   process_ = &it->second;
   if (fresh) {
-    process_->dwfl = dwfl_begin(&kDwflCallbacks);
+    process_->dwfl = dwfl_begin(&kReportedModuleCallbacks);
     if (!process_->dwfl) {
       processes_.erase(it);
       pcs.push_back(pc);
