@@ -190,7 +190,7 @@ void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, in
   p.regs.assign(sample_.regs_user.begin(), sample_.regs_user.end());
   p.stack.assign(sample_.stack_user.begin(), sample_.stack_user.begin() + static_cast<ptrdiff_t>(sample_.stack_user_dyn_size));
   p.request = UnwindRequest{};
-  p.request.arch = unwind_arch(info_.arch, sample_.regs_user_abi);
+  p.request.arch = unwind_arch(info_.arch, sample_.regs_user_abi, attr.sample_regs_user);
   p.request.pid = sample_.pid;
   p.request.tid = sample_.tid;
   p.request.regs_mask = attr.sample_regs_user;
@@ -707,13 +707,18 @@ model::Result<model::Profile> Converter::run() {
 
   model::Profile& p = builder_.metadata();
   if (!info_.events.empty()) {
-    const EventInfo& e0 = info_.events.front();
-    p.period_type = p.sample_types()[1];
-    p.default_sample_type = p.sample_types()[1].type;
+    // The default is the first event that has samples, as perf report shows no table for an
+    // empty one (a hybrid CPU's cpu_atom/cycles/ when the work ran on cpu_core).
+    size_t first = 0;
+    while (first + 1 < info_.events.size() && samples_per_event_[first] == 0) ++first;
+    if (samples_per_event_[first] == 0) first = 0;
+    const EventInfo& e0 = info_.events[first];
+    p.period_type = p.sample_types()[1 + first];
+    p.default_sample_type = p.sample_types()[1 + first].type;
     if (!e0.attr.freq()) {
       p.period = static_cast<int64_t>(e0.attr.sample_period_or_freq);
-    } else if (samples_per_event_[0] > 0) {
-      p.period = period_per_event_[0] / samples_per_event_[0];  // mean period of a frequency-based event
+    } else if (samples_per_event_[first] > 0) {
+      p.period = period_per_event_[first] / samples_per_event_[first];  // mean period of a frequency-based event
     }
   }
   if (first_time_ <= last_time_) {

@@ -74,7 +74,9 @@ class UnwinderFactory {
 };
 
 // "x86_64"/"amd64" and "aarch64"/"arm64" headers map to a layout; with the sample's regs abi
-// (1 = 32-bit, 2 = 64-bit) a 32-bit process is unsupported.
-UnwindArch unwind_arch(std::string_view header_arch, uint64_t regs_abi);
+// (1 = 32-bit, 2 = 64-bit) a 32-bit process is unsupported. Without an arch header (pipe mode
+// without feature records) perf's default register masks tell x86_64 (0xff0fff: no segment
+// registers) and arm64 (0x1ffffffff: x0-x30, sp, pc) apart.
+UnwindArch unwind_arch(std::string_view header_arch, uint64_t regs_abi, uint64_t regs_mask);
 
 }  // namespace profkit::parsers::perf

@@ -203,3 +203,29 @@ TEST_CASE("dwarf unwinding equals perfparser's dumps (vector_static_gcc, fork_st
 
 }  // namespace
 }  // namespace profkit::test
+
+namespace profkit::test {
+namespace {
+
+// perfparser's cpp-inlining capture (perf 6.6, a hybrid CPU: cpu_atom/cycles:Pu/ got no samples,
+// cpu_core/cycles:Pu/ all of them) and its pipe-mode contentsize.data (no arch header).
+TEST_CASE("dwarf captures: hybrid events and pipe mode without an arch header") {
+  PROFKIT_REQUIRE_SHARED(shared);
+  auto root = shared / "perfparser/tests/auto/perfdata";
+  auto top = run_profkit("top --debug-dir '" + (root / "cpp-inlining").string() + "' '" +
+                         (root / "cpp-inlining/cpp-inlining.perf.data").string() + "'");
+  REQUIRE(top.exit_code == 0);
+  CHECK(top.out.find("Type: cpu_core/cycles:Pu/") != std::string::npos);  // perf report's first table
+  CHECK(top.out.find("main") != std::string::npos);
+  auto info = run_profkit("info --debug-dir '" + (root / "cpp-inlining").string() + "' '" +
+                          (root / "cpp-inlining/cpp-inlining.perf.data").string() + "'");
+  REQUIRE(info.exit_code == 0);
+  CHECK(info.out.find("unwound stacks: 538: 492 complete") != std::string::npos);
+  // Pipe mode without feature records: perf's x86_64 register mask says the layout.
+  auto pipe = run_profkit("info '" + (root / "contentsize.data").string() + "'");
+  REQUIRE(pipe.exit_code == 0);
+  CHECK(pipe.out.find("0 unsupported") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace profkit::test
