@@ -84,6 +84,7 @@ class DwflUnwinder final : public parsers::perf::Unwinder {
     Dwfl* dwfl = nullptr;
     bool attached = false;
     std::unordered_map<uint32_t, Dwfl_Module*> modules;  // mapping id -> module (null: no file)
+    std::map<std::pair<std::string, uint64_t>, Dwfl_Module*> reported;  // (file, load bias) -> module
   };
 
   static pid_t next_thread(Dwfl*, void* arg, void** thread_argp);
@@ -214,15 +215,21 @@ Dwfl_Module* DwflUnwinder::module_for(uint64_t addr) {
     mod = existing;
   } else {
     const Binary& binary = files_.get(map.file, map.build_id);
-    if (binary.usable) {
-      // The load bias: where the file's offset 0 sits (perf's unwind-libdw does the same);
-      // for ET_EXEC files libdwfl uses the fixed addresses.
-      uint64_t base = map.start - map.pgoff;
+    // The load bias: where the file's offset 0 sits (perf's unwind-libdw does the same); for
+    // ET_EXEC files libdwfl uses the fixed addresses.
+    const uint64_t base = map.start - map.pgoff;
+    auto [known, fresh] = process_->reported.try_emplace(std::make_pair(binary.path, base), nullptr);
+    if (!fresh) {
+      // Another mapping of a file already reported at the same bias (an address outside the
+      // ELF's segments): reporting it twice would give libdwfl two modules for one range.
+      mod = nullptr;
+    } else if (binary.usable) {
       std::string_view name = map.file.substr(map.file.rfind('/') + 1);
       dwfl_report_begin_add(process_->dwfl);
       mod = dwfl_report_elf(process_->dwfl, std::string(name).c_str(), binary.path.c_str(), -1, base, false);
       dwfl_report_end(process_->dwfl, nullptr, nullptr);
       if (mod) attach_debug_file(mod, &binary.debug_file);
+      known->second = mod;
     }
   }
   process_->modules.emplace(map.id, mod);
