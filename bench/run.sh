@@ -60,14 +60,15 @@ fp=$work/fp-deep-$rounds.perf.data
 
 if command -v perf >/dev/null && [[ ! -f $fp ]]; then
   echo "recording the frame-pointer capture ($rounds rounds x 2 processes)…" >&2
-  gcc -O2 -g -fno-omit-frame-pointer -fno-inline -o "$work/workload" "$here/workload.c"
+  # Built once: rebuilding would change the build id other captures in bench/work refer to.
+  [[ -x $work/workload ]] || gcc -O2 -g -fno-omit-frame-pointer -fno-inline -o "$work/workload" "$here/workload.c"
   (cd "$work" && env -i PATH=/usr/bin:/bin perf record -q -N -e cpu-clock -c 50000 -g -o "$fp" ./workload --deep "$rounds" 2 >/dev/null 2>&1) || true
   size=$(du -m "$fp" | cut -f1)
   ((quick || size >= 250)) || echo "warning: the capture has only $size MB (raise rounds in bench/run.sh)" >&2
 fi
 if command -v perf >/dev/null && [[ ! -f $work/dwarf.perf.data ]]; then
   echo "recording --call-graph dwarf capture (${dwarf_seconds}s)…" >&2
-  gcc -O2 -g -fomit-frame-pointer -o "$work/workload-nofp" "$here/workload.c"
+  [[ -x $work/workload-nofp ]] || gcc -O2 -g -fomit-frame-pointer -o "$work/workload-nofp" "$here/workload.c"
   (cd "$work" && env -i PATH=/usr/bin:/bin perf record -q -N -e cpu-clock -F 999 --call-graph dwarf,8192 -o dwarf.perf.data ./workload-nofp "$dwarf_seconds" >/dev/null 2>&1) || true
 fi
 
