@@ -52,6 +52,7 @@ model::Result<std::string> slurp(const std::string& path) {
 
 SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
   SymbolTable t;
+  t.symbols_.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);  // no regrowth copies
   bool any_nonzero = false;
   for_each_line(text, [&](std::string_view line) {
     std::string_view addr = next_field(line), type = next_field(line), name = next_field(line);
@@ -113,7 +114,17 @@ model::Result<SymbolTable> SymbolTable::load_perf_map(const std::string& path) {
 
 void SymbolTable::sort_and_index() {
   // Later entries of a perf map win for the same start (code was re-jitted); stable keeps order.
-  std::stable_sort(symbols_.begin(), symbols_.end(), [](const Symbol& a, const Symbol& b) { return a.start < b.start; });
+  // kallsyms is nearly sorted already; sorting indices keeps the extra memory at 4 bytes a symbol
+  // (a stable sort of the symbols themselves would buffer a second copy of the table).
+  auto by_start = [](const Symbol& a, const Symbol& b) { return a.start < b.start; };
+  if (std::is_sorted(symbols_.begin(), symbols_.end(), by_start)) return;
+  std::vector<uint32_t> order(symbols_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return symbols_[a].start < symbols_[b].start; });
+  std::vector<Symbol> sorted;
+  sorted.reserve(symbols_.size());
+  for (uint32_t i : order) sorted.push_back(std::move(symbols_[i]));
+  symbols_ = std::move(sorted);
 }
 
 const SymbolTable::Symbol* SymbolTable::find(uint64_t addr) const {

@@ -124,9 +124,16 @@ model::Result<void> PerfReader::apply_metadata_record(const RawRecord& rec) {
   }
 }
 
+namespace {
+// Streaming a mapped file: act every kStep bytes read; keep kLag bytes behind the reader. Records
+// the orderer still queues may lie further back: their pages were only dropped from this
+// process (MADV_DONTNEED on a private read-only file mapping) and fault back in from the page
+// cache when delivered, so the lag trades a few refaults for resident memory.
+constexpr size_t kStep = size_t{2} << 20;
+constexpr size_t kLag = size_t{4} << 20;
+}  // namespace
+
 void PerfReader::stream_window() {
-  constexpr size_t kStep = size_t{8} << 20;  // act every 8 MiB read
-  constexpr size_t kLag = size_t{16} << 20;  // keep what the orderer most likely still queues
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t base = reinterpret_cast<uintptr_t>(bytes_.data());
   if (pos_ >= populated_) {
@@ -191,7 +198,7 @@ model::Result<std::optional<RawRecord>> PerfReader::next_top_level(bool apply_me
                                 trailing, end_ - pos_));
   }
   pos_ += static_cast<size_t>(trailing);
-  if (stream_ && (pos_ >= populated_ || pos_ >= released_ + (size_t{24} << 20))) stream_window();
+  if (stream_ && (pos_ >= populated_ || pos_ >= released_ + kLag + kStep)) stream_window();
   if (apply_metadata) {
     auto ok = apply_metadata_record(rec);
     if (!ok) return fail(ok.error().offset, ok.error().message);
