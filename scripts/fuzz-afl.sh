@@ -19,7 +19,8 @@ mkdir -p "$out/obj"
 cd "$root"
 [[ -f build/gen/parsers/pprof/profile.pb.cc ]] || { echo "fuzz-afl: build once first (scripts/build.sh) for the generated protobuf code" >&2; exit 2; }
 srcs=(tests/fuzz/afl_main.cc tests/fuzz/fuzz_*.cpp parsers/*.cpp parsers/*/*.cpp model/*.cpp
-      symbolize/unwind.cpp symbolize/file_finder.cpp symbolize/elf_file.cpp symbolize/debuginfod.cpp
+      symbolize/unwind.cpp symbolize/dwfl_common.cpp symbolize/file_finder.cpp symbolize/elf_file.cpp
+      symbolize/debuginfod.cpp
       build/gen/parsers/pprof/profile.pb.cc)
 printf '#define PROFKIT_SOURCE_DIR "%s"\n' "$root" >"$out/source_dir.h"
 flags=(-std=c++23 -O1 -g -I. -Ibuild/gen -include "$out/source_dir.h")
