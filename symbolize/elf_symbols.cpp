@@ -57,7 +57,12 @@ bool read_table(const std::string& path, bool dynamic, std::vector<Candidate>& o
         const int type = GELF_ST_TYPE(sym.st_info);
         const int binding = GELF_ST_BIND(sym.st_info);
         if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE || sym.st_value == 0) continue;
-        if (type != STT_FUNC && type != STT_GNU_IFUNC && !(type == STT_NOTYPE && binding == STB_GLOBAL)) continue;
+        // perf also takes unsized NOTYPE labels of any binding in executable sections
+        // (elf_sym__is_label): assembly entry points such as ld.so's _dl_start_user.
+        if (type != STT_FUNC && type != STT_GNU_IFUNC &&
+            !(type == STT_NOTYPE && (binding == STB_GLOBAL || sym.st_size == 0))) {
+          continue;
+        }
         if (type == STT_NOTYPE) {
           GElf_Shdr target;
           Elf_Scn* ts = elf_getscn(elf, sym.st_shndx);

@@ -1,7 +1,8 @@
 // symbolize/elf_symbols.h — the ELF symbol table of one binary, as perf reads it.
 //
-// Function symbols (STT_FUNC, STT_GNU_IFUNC, and global STT_NOTYPE in executable sections) from
-// .symtab — of the debug file when it has one — else .dynsym. Symbols at the same address are
+// Function symbols (STT_FUNC, STT_GNU_IFUNC, global STT_NOTYPE and, as perf, unsized STT_NOTYPE
+// labels; NOTYPE ones only in executable sections) from .symtab — of the debug file when it has
+// one — else .dynsym. Symbols at the same address are
 // reduced to one with perf's rule (sized over unsized, non-weak over weak, global over local,
 // fewer leading underscores, longer name), and an unsized symbol ends where the next begins, so
 // names agree with `perf report`. Both backends use this table: it names frames without DWARF
