@@ -1,5 +1,10 @@
 #include "symbolize/symbol_table.h"
 
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -50,11 +55,27 @@ model::Result<std::string> slurp(const std::string& path) {
 
 }  // namespace
 
+std::string_view SymbolTable::keep(std::string_view name) {
+  if (names_.size() + name.size() > names_.capacity()) return {};  // cannot happen: reserved to the input
+  const size_t at = names_.size();
+  names_.insert(names_.end(), name.begin(), name.end());
+  return std::string_view(names_.data() + at, name.size());
+}
+
 SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
+  return build_kallsyms([&](auto&& on_line) { for_each_line(text, on_line); }, text.size(),
+                        static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+}
+
+// `feed(on_line)` calls on_line for every line; `max_bytes` bounds the names' total size and
+// `max_lines` the symbol count (both reserved once: untouched reserve is never resident).
+template <class Feed>
+SymbolTable SymbolTable::build_kallsyms(Feed feed, size_t max_bytes, size_t max_lines) {
   SymbolTable t;
-  t.symbols_.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);  // no regrowth copies
+  t.names_.reserve(max_bytes);
+  t.symbols_.reserve(max_lines);
   bool any_nonzero = false;
-  for_each_line(text, [&](std::string_view line) {
+  feed([&](std::string_view line) {
     std::string_view addr = next_field(line), type = next_field(line), name = next_field(line);
     const bool in_module = !next_field(line).empty();  // "\t[module]"
     uint64_t a = 0;
@@ -65,7 +86,7 @@ SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
     if (a != 0) any_nonzero = true;
     char c = type[0];
     if (c != 't' && c != 'T' && c != 'w' && c != 'W') return;
-    t.symbols_.push_back(Symbol{a, 0, std::string(name), 0, in_module});
+    t.symbols_.push_back(Symbol{a, 0, t.keep(name), 0, in_module});
   });
   t.zero_addresses_ = !t.symbols_.empty() && !any_nonzero;
   if (t.zero_addresses_) t.symbols_.clear();
@@ -83,6 +104,7 @@ SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
 
 SymbolTable SymbolTable::parse_perf_map(std::string_view text) {
   SymbolTable t;
+  t.names_.reserve(text.size());
   for_each_line(text, [&](std::string_view line) {
     std::string_view rest = line;
     std::string_view start = next_field(rest), size = next_field(rest);
@@ -94,16 +116,36 @@ SymbolTable SymbolTable::parse_perf_map(std::string_view text) {
       ++t.malformed_lines_;
       return;
     }
-    t.symbols_.push_back(Symbol{s, n, std::string(name)});
+    t.symbols_.push_back(Symbol{s, n, t.keep(name)});
   });
   t.sort_and_index();
   return t;
 }
 
 model::Result<SymbolTable> SymbolTable::load_kallsyms(const std::string& path) {
-  auto text = slurp(path);
-  if (!text) return std::unexpected(text.error());
-  return parse_kallsyms(*text);
+  // Streamed line by line: /proc/kallsyms is several MB of text that need not be held at once.
+  // Its size is unknown up front (a /proc file reports 0), so the reserves are generous bounds.
+  std::FILE* f = std::fopen(path.c_str(), "re");
+  if (!f) return std::unexpected(model::Error{model::ErrorCode::kIo, "cannot read", path, -1, -1});
+  char* buf = nullptr;
+  size_t cap = 0;
+  size_t bytes = 0;
+  auto feed = [&](auto&& on_line) {
+    for (ssize_t n; (n = ::getline(&buf, &cap, f)) > 0;) {
+      bytes += static_cast<size_t>(n);
+      std::string_view line(buf, static_cast<size_t>(n));
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+      on_line(line);
+    }
+  };
+  struct stat st {};
+  const size_t known = ::fstat(fileno(f), &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  SymbolTable t = build_kallsyms(feed, known ? known : size_t{64} << 20, known ? known / 16 + 1 : size_t{1} << 21);
+  const bool failed = std::ferror(f) != 0;
+  std::free(buf);
+  std::fclose(f);
+  if (failed) return std::unexpected(model::Error{model::ErrorCode::kIo, "read error", path, static_cast<int64_t>(bytes), -1});
+  return t;
 }
 
 model::Result<SymbolTable> SymbolTable::load_perf_map(const std::string& path) {

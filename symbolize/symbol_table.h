@@ -23,10 +23,16 @@ class SymbolTable {
   struct Symbol {
     uint64_t start = 0;
     uint64_t size = 0;  // 0 = until the next symbol (or `end`)
-    std::string name;
+    std::string_view name;   // in the table's name arena (valid while the table lives)
     uint64_t end = 0;        // kallsyms: exclusive end where no next symbol stops it; 0 = none
     bool in_module = false;  // kallsyms: a module's symbol ("\t[module]")
   };
+
+  SymbolTable() = default;
+  SymbolTable(SymbolTable&&) noexcept = default;
+  SymbolTable& operator=(SymbolTable&&) noexcept = default;
+  SymbolTable(const SymbolTable&) = delete;  // names point into names_
+  SymbolTable& operator=(const SymbolTable&) = delete;
 
   // Parses kallsyms text. `zero_addresses` is set when every address is 0 (kptr_restrict).
   static SymbolTable parse_kallsyms(std::string_view text);
@@ -45,6 +51,12 @@ class SymbolTable {
 
  private:
   void sort_and_index();
+  template <class Feed>
+  static SymbolTable build_kallsyms(Feed feed, size_t max_bytes, size_t max_lines);
+  // Copies `name` into the arena; the arena is reserved once to the input's size, so views into
+  // it stay valid (and a moved vector keeps its buffer).
+  std::string_view keep(std::string_view name);
+  std::vector<char> names_;
   std::vector<Symbol> symbols_;
   bool zero_addresses_ = false;
   int64_t malformed_lines_ = 0;

@@ -304,7 +304,7 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const model::Profile& in, 
       auto it = kernel_cache_.find(key);
       if (it == kernel_cache_.end()) {
         FrameChain chain;
-        if (const SymbolTable::Symbol* s = (*table)->find(addrs[i])) chain.push_back(ResolvedFrame{s->name, {}, 0, 0, 0});
+        if (const SymbolTable::Symbol* s = (*table)->find(addrs[i])) chain.push_back(ResolvedFrame{std::string(s->name), {}, 0, 0, 0});
         it = kernel_cache_.emplace(std::move(key), std::move(chain)).first;
       }
       if (it->second.empty()) reasons.add("below the first kernel symbol");
@@ -339,7 +339,7 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const model::Profile& in, 
         FrameChain chain;
         for (const SymbolTable* t : tables) {
           if (const SymbolTable::Symbol* s = t->find(addrs[i])) {
-            chain.push_back(ResolvedFrame{s->name, {}, 0, 0, 0});
+            chain.push_back(ResolvedFrame{std::string(s->name), {}, 0, 0, 0});
             break;
           }
         }
