@@ -45,7 +45,13 @@ struct Symfs {
 
 // Both sides spell a frame as perf prints a symbol: demangled without parameters (and so without
 // a template's return type). profkit's top shows pprof-style names with parameters.
-std::string tidy(const std::string& name) { return profkit::analysis::tidy_function_name(name); }
+// A frame without a symbol is "[unknown]" in perf script and "[dso]" in the folded output (as
+// stackcollapse-perf.pl writes it): both mean the same, e.g. libc's local __libc_start_call_main
+// where libc has no debug file.
+std::string tidy(const std::string& name) {
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']' && name != "[truncated]") return "[unknown]";
+  return profkit::analysis::tidy_function_name(name);
+}
 
 // perf script samples: "comm ip sym (dso)" frame lines, leaf first -> "comm;root;…;leaf" counts.
 std::map<std::string, int64_t> perf_script_stacks(const std::string& text) {
