@@ -83,4 +83,15 @@ model::Result<model::Profile> select_sample_type(const model::Profile& profile, 
   return b.finish();
 }
 
+model::Result<model::Profile> select_sample_type(model::Profile&& profile, const SampleSelection& selection) {
+  auto index = resolve_sample_index(profile, selection.index);
+  if (!index) return std::unexpected(index.error());
+  if (selection.mean && profile.sample_types().size() < 2) return select_sample_type(profile, selection);  // its error
+  const size_t columns[2] = {*index, 0};
+  const model::StringId chosen = profile.sample_types()[*index].type;
+  profile.keep_columns(std::span<const size_t>(columns, selection.mean ? 2 : 1));
+  profile.default_sample_type = chosen;
+  return std::move(profile);
+}
+
 }  // namespace profkit::analysis

@@ -23,5 +23,7 @@ model::Result<size_t> resolve_sample_index(const model::Profile& profile, const 
 // A profile whose column 0 is the selected one, so every later pass and view works on column 0.
 // With `mean`, column 1 is the original first column (the divisor). Type names and units are kept.
 model::Result<model::Profile> select_sample_type(const model::Profile& profile, const SampleSelection& selection);
+// The same, reusing `profile`'s tables (they keep entries no sample uses any more, if they had any).
+model::Result<model::Profile> select_sample_type(model::Profile&& profile, const SampleSelection& selection);
 
 }  // namespace profkit::analysis

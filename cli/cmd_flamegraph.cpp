@@ -47,7 +47,7 @@ bool parse_min_width(const std::string& text, render::FlamegraphOptions& o) {
 model::Result<model::Profile> load_prepared(const std::string& path, const InputOptions& in, model::Diagnostics& diag) {
   auto loaded = load_one(path, in, diag);
   if (!loaded) return std::unexpected(loaded.error());
-  return prepare(*loaded, in, diag);
+  return prepare(std::move(*loaded), in, diag);
 }
 
 int run_flamegraph(FlamegraphCommand& c) {

@@ -6,6 +6,7 @@
 #include "analysis/top_table.h"
 #include "cli/common.h"
 #include "cli/pipeline.h"
+#include "cli/timing.h"
 #include "render/peek_text.h"
 #include "render/top_text.h"
 
@@ -50,7 +51,7 @@ int run_top(const TopCommand& c) {
     print_diagnostics(diag);
     return report_error(loaded.error());
   }
-  auto prepared = prepare(*loaded, c.in, diag);
+  auto prepared = prepare(std::move(*loaded), c.in, diag);
   if (!prepared) {
     print_diagnostics(diag);
     return report_error(prepared.error());
@@ -80,10 +81,16 @@ int run_top(const TopCommand& c) {
   to.granularity = *g;
   to.inlines = !c.no_inlines;
   to.mean = c.in.selection.mean;
-  analysis::TopTable table = analysis::build_top_table(*prepared, to);
+  analysis::TopTable table = [&] {
+    StageTimer timer("top table");
+    return analysis::build_top_table(*prepared, to);
+  }();
   ro.mean = to.mean;
   ro.color = ro.format == render::TableFormat::kText && (c.output == "-" || c.output.empty()) && use_color(1);
-  auto written = write_output(c.output, [&](std::ostream& out) { return render::render_top(*prepared, table, ro, out); });
+  auto written = write_output(c.output, [&](std::ostream& out) {
+    StageTimer timer("render");
+    return render::render_top(*prepared, table, ro, out);
+  });
   print_diagnostics(diag);
   if (!written) return report_error(written.error());
   return kExitOk;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 #include "parsers/perf/unwind.h"
 #include "parsers/registry.h"
 #include "symbolize/unwind.h"
+#include "cli/timing.h"
 
 namespace profkit::cli {
 
@@ -54,12 +56,16 @@ model::Result<std::vector<model::Profile>> load_all(const std::string& path, con
     unwinder = symbolize::make_unwinder_factory(options.symbolize, std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
     po.unwinder = unwinder.get();
   }
-  auto loaded = parsers::load(path, po);
+  auto loaded = [&] {
+    StageTimer timer("parse");
+    return parsers::load(path, po);
+  }();
   if (!loaded) return loaded;
   if (!options.no_symbolize) {
     for (model::Profile& p : *loaded) {
       if (!symbolize::needs_symbolization(p)) continue;
       std::vector<symbolize::MappingReport> report;
+      StageTimer timer("symbolize");
       auto symbolized = symbolize::symbolize(p, options.symbolize, diagnostics, reports ? &report : nullptr);
       if (!symbolized) return std::unexpected(symbolized.error());
       if (reports) reports->insert(reports->end(), report.begin(), report.end());
@@ -93,14 +99,24 @@ model::Result<model::Profile> prepare(const model::Profile& profile, const Input
 
 model::Result<model::Profile> prepare(const model::Profile& profile, const InputOptions& options,
                                       model::Diagnostics& diagnostics) {
+  StageTimer timer("prepare");
   analysis::SampleSelection sel = options.selection;
   if (sel.index.empty() && !options.event.empty()) sel.index = options.event;
   if (!options.filter.empty()) {
     auto filtered = apply_filters(profile, options.filter, diagnostics);
     if (!filtered) return std::unexpected(filtered.error());
-    return analysis::select_sample_type(*filtered, sel);
+    return analysis::select_sample_type(std::move(*filtered), sel);
   }
   return analysis::select_sample_type(profile, sel);
+}
+
+model::Result<model::Profile> prepare(model::Profile&& profile, const InputOptions& options,
+                                      model::Diagnostics& diagnostics) {
+  if (!options.filter.empty()) return prepare(std::as_const(profile), options, diagnostics);
+  StageTimer timer("prepare");
+  analysis::SampleSelection sel = options.selection;
+  if (sel.index.empty() && !options.event.empty()) sel.index = options.event;
+  return analysis::select_sample_type(std::move(profile), sel);
 }
 
 }  // namespace profkit::cli

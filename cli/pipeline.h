@@ -51,6 +51,9 @@ model::Result<model::Profile> load_one(const std::string& path, const InputOptio
 // Filter reports (e.g. "--focus matched nothing") go to `diagnostics`.
 model::Result<model::Profile> prepare(const model::Profile& profile, const InputOptions& options,
                                       model::Diagnostics& diagnostics);
+// As above, reusing `profile`'s tables when no filter applies (top and flamegraph on big inputs).
+model::Result<model::Profile> prepare(model::Profile&& profile, const InputOptions& options,
+                                      model::Diagnostics& diagnostics);
 // As above, printing filter reports on stderr at once.
 model::Result<model::Profile> prepare(const model::Profile& profile, const InputOptions& options);
 

@@ -11,6 +11,29 @@ int64_t Profile::total(size_t type_index) const {
   return sum;
 }
 
+void Profile::keep_columns(std::span<const size_t> columns) {
+  const size_t width = sample_types_.size(), kept = columns.size();
+  std::vector<ValueType> types;
+  for (size_t c : columns) types.push_back(sample_types_.at(c));
+  // Row by row, front to back, when rows do not grow: new row i ends before old row i + 1 starts,
+  // and old row i was read out first. Growing rows (a column kept twice) go to a new buffer.
+  std::vector<int64_t> row(kept);
+  if (kept <= width) {
+    for (size_t i = 0; i < samples_.size(); ++i) {
+      for (size_t j = 0; j < kept; ++j) row[j] = values_[i * width + columns[j]];
+      for (size_t j = 0; j < kept; ++j) values_[i * kept + j] = row[j];
+    }
+    values_.resize(samples_.size() * kept);
+  } else {
+    std::vector<int64_t> values(samples_.size() * kept);
+    for (size_t i = 0; i < samples_.size(); ++i) {
+      for (size_t j = 0; j < kept; ++j) values[i * kept + j] = values_[i * width + columns[j]];
+    }
+    values_ = std::move(values);
+  }
+  sample_types_ = std::move(types);
+}
+
 size_t Profile::default_sample_index() const {
   if (sample_types_.empty()) return 0;
   if (default_sample_type.valid()) {

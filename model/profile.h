@@ -134,6 +134,9 @@ class Profile {
   }
   // Sum of column `type_index` over all samples.
   int64_t total(size_t type_index) const;
+  // Keeps the value columns `columns` (indices into sample_types(), in the order given) and drops
+  // the others, in place: what analysis::select_sample_type does without copying the tables.
+  void keep_columns(std::span<const size_t> columns);
 
   // --- metadata -----------------------------------------------------------------------------
   ValueType period_type;

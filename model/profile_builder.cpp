@@ -127,7 +127,7 @@ size_t ProfileBuilder::add_sample(StackId stack, LabelSetId labels, std::span<co
     }
     sample_index_[slot] = SampleSlot{key, profile_.samples_.size() + 1};
     if (2 * ++sample_index_used_ > sample_index_.size()) {
-      std::vector<SampleSlot> grown(sample_index_.size() * 2);
+      HugeVector<SampleSlot> grown(sample_index_.size() * 2);
       mask = grown.size() - 1;
       for (const SampleSlot& e : sample_index_) {
         if (e.sample == 0) continue;

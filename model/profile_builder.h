@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/huge_page_allocator.h"
 #include "model/profile.h"
 
 namespace profkit::model {
@@ -89,7 +90,7 @@ class ProfileBuilder {
     uint64_t key = 0;
     uint64_t sample = 0;
   };
-  std::vector<SampleSlot> sample_index_;
+  HugeVector<SampleSlot> sample_index_;
   size_t sample_index_used_ = 0;
   std::unordered_map<std::vector<Label>, LabelSetId, LabelSetHash> label_index_;
   std::unordered_map<Location, LocationId, LocationHash> location_index_;

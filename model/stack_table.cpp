@@ -73,7 +73,7 @@ void StackTable::rebuild_index() {
   for (uint32_t s = 1; s < stacks; ++s) {
     size_t i = hashes_[s] & (cap - 1);
     while (slots_[i] != 0) i = (i + 1) & (cap - 1);
-    slots_[i] = s + 1;
+    slots_[i] = slot_of(hashes_[s], s);
   }
   stale_ = false;
 }
@@ -84,9 +84,10 @@ StackId StackTable::intern(std::span<const LocationId> leaf_first) {
   const uint64_t h = hash(leaf_first);
   const size_t mask = slots_.size() - 1;
   size_t i = h & mask;
+  const uint64_t tag = h & kTagMask;
   for (; slots_[i] != 0; i = (i + 1) & mask) {
-    const uint32_t s = slots_[i] - 1;
-    if (hashes_[s] != h) continue;
+    if ((slots_[i] & kTagMask) != tag) continue;
+    const uint32_t s = static_cast<uint32_t>(slots_[i]) - 1;
     std::span<const LocationId> f = span_of(s);
     if (f.size() == leaf_first.size() &&
         std::memcmp(f.data(), leaf_first.data(), f.size() * sizeof(LocationId)) == 0) {
@@ -97,13 +98,13 @@ StackId StackTable::intern(std::span<const LocationId> leaf_first) {
   frames_.insert(frames_.end(), leaf_first.begin(), leaf_first.end());
   offsets_.push_back(static_cast<uint32_t>(frames_.size()));
   hashes_.push_back(h);
-  slots_[i] = id + 1;
+  slots_[i] = slot_of(h, id);
   if (2 * (hashes_.size()) > slots_.size()) {
-    std::vector<uint32_t> grown(slots_.size() * 2, 0);
+    HugeVector<uint64_t> grown(slots_.size() * 2, 0);
     const size_t gmask = grown.size() - 1;
-    for (uint32_t slot : slots_) {
+    for (uint64_t slot : slots_) {
       if (slot == 0) continue;
-      size_t j = hashes_[slot - 1] & gmask;
+      size_t j = hashes_[static_cast<uint32_t>(slot) - 1] & gmask;
       while (grown[j] != 0) j = (j + 1) & gmask;
       grown[j] = slot;
     }

@@ -1,12 +1,15 @@
 #include "parsers/perf/profile_converter.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <map>
 #include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "model/huge_page_allocator.h"
 #include "model/profile_builder.h"
 #include "parsers/perf/perf_abi.h"
 #include "parsers/perf/perf_reader.h"
@@ -35,6 +38,33 @@ struct LabelKeyHash {
     return std::hash<uint64_t>{}(a * 0x9E3779B97F4A7C15ULL ^ b);
   }
 };
+
+// Two independent 64-bit lanes over a sequence of words. Each step is a bijection of the lane
+// state for a fixed input word, so sequences that differ in one word never collide; the pair of
+// lanes makes any other collision a 2^-128 event.
+struct WordHash {
+  uint64_t a = 0x243F6A8885A308D3ULL, b = 0x13198A2E03707344ULL;
+  void add(uint64_t w) {
+    a = (a ^ w) * 0xff51afd7ed558ccdULL;
+    a ^= a >> 32;
+    b = std::rotl(b + w, 29) * 0xc4ceb9fe1a85ec53ULL;
+  }
+};
+
+uint64_t fmix64(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ULL;
+  k ^= k >> 33;
+  return k;
+}
+
+// Whether the converter's look-ahead decodes samples of this event early: plain callchains.
+bool looks_ahead(const EventAttr& a) {
+  return a.has(abi::kSampleCallchain) && !a.has(abi::kSampleBranchStack) &&
+         !(a.has(abi::kSampleRegsUser) && a.has(abi::kSampleStackUser));
+}
 
 std::string seconds(uint64_t ns) { return fmt::format("{}.{:09d}", ns / 1000000000, ns % 1000000000); }
 
@@ -77,7 +107,9 @@ class Converter {
         info_(reader.info()),
         options_(options),
         builder_(model::ProfileBuilder::Options{true, options.keep_timestamps, true}),
-        orderer_([this](const RawRecord& rec) { return deliver(rec); }) {}
+        orderer_([this](const RawRecord& rec) { return deliver(rec); }) {
+    orderer_.set_look_ahead([this](const RawRecord& rec) { look_ahead(rec); }, kAhead);
+  }
 
   model::Result<model::Profile> run();
 
@@ -85,15 +117,23 @@ class Converter {
   model::Result<void> deliver(const RawRecord& rec);
   model::Result<void> on_sample(const RawRecord& rec);
   model::LocationId location(uint32_t pid, uint64_t addr, bool kernel);
-  // The stack of a plain frame-pointer callchain, resolved once per distinct (pid, callchain)
-  // while the session's maps stay unchanged; StackId{} when the chain holds no frame. `kernel`
-  // enters as the sample's cpumode and leaves as the context after the last marker.
-  model::StackId callchain_stack(bool& kernel);
-  // Maps changed: cached callchain stacks of `pid` (of every process for kernel maps) are stale.
+  model::LocationId resolve_location(uint32_t pid, uint64_t addr, bool kernel);  // location() without its memo
+  // A sample with a plain frame-pointer callchain: see FpSlot.
+  model::Result<void> on_fp_sample(size_t ev_index, bool kernel, int64_t t, const WordHash* chain);
+  // The key of an fp sample in slots_: its callchain's hash with everything else that decides its
+  // stack and labels (pid, tid, cpu, comm, event, cpumode, and the maps epochs).
+  std::pair<uint64_t, uint64_t> fp_key(const WordHash& chain, uint32_t pid, uint32_t tid, uint32_t cpu,
+                                       size_t ev_index, bool kernel);
+  // The interned comm of `tid` (memoized until the next COMM, FORK or EXIT).
+  model::StringId comm_id(uint32_t tid);
+  // The orderer's look-ahead: decodes a sample a few records before its delivery, hashes its
+  // callchain and prefetches its slot, so the slot's cache miss overlaps other work.
+  void look_ahead(const RawRecord& rec);
+  // Maps changed: slots of `pid` (of every process for kernel maps) are stale.
   void maps_changed(uint32_t pid, bool kernel);
-  // builder_.add_sample(stack, labels, values_, t), skipping the builder's (stack, labels) lookup
-  // when the cached callchain just used remembers the sample it last added to.
-  void add_sample(model::StackId stack, model::LabelSetId labels, int64_t t);
+  // Adds the counts the slots accumulated to their builder samples.
+  void flush_fp_slots();
+  model::LabelSetId labels_for(uint32_t pid, uint32_t tid, uint32_t cpu, model::StringId comm);
   model::MappingId mapping(uint32_t map_index);
   model::MappingId unknown_kernel_mapping();
   // --call-graph dwarf samples wait in a batch (with copies of their registers and stack) and are
@@ -122,24 +162,55 @@ class Converter {
   model::MappingId unknown_kernel_;
   std::unordered_map<std::pair<uint32_t, uint64_t>, model::LocationId, PairHash> locations_;
   std::unordered_map<LabelKey, model::LabelSetId, LabelKeyHash> labels_;
-  // callchain_stack's cache: hash of (pid, maps epoch, leading mode, callchain) -> stack, open
-  // addressing with linear probing (a power-of-two size, at most half full; stack 0 = empty
-  // slot). A hit is checked frame by frame against the stack's locations (address and kind), so
-  // a hash collision only costs a lookup. Entries of an older maps epoch never match.
-  struct CachedStack {
-    uint64_t hash = 0;
-    uint32_t pid = 0;
-    uint32_t pid_epoch = 0;
-    uint32_t kernel_epoch = 0;
-    model::StackId stack;
-    model::LabelSetId labels;      // the labels of the sample last added with this stack
-    size_t sample = SIZE_MAX;      // and its index in the builder, SIZE_MAX when none
+  // Frame-pointer samples, the bulk of most captures, are resolved once per distinct key (see
+  // fp_key) and then only counted: a slot remembers the stack, the labels and the builder sample
+  // its key resolved to, and accumulates the count and period of later samples with that key
+  // (flushed into the builder at the end). Open addressing with linear probing, a power-of-two
+  // size at most half full, one cache line a slot; the key is the slot's two hash lanes, 128
+  // bits. Slots of an older maps epoch never match again.
+  struct alignas(64) FpSlot {
+    uint64_t h1 = 0, h2 = 0;
+    model::StackId stack;  // StackId{}: the slot is empty (an fp stack has at least one frame)
+    model::LabelSetId labels;
+    uint32_t ev = 0;
+    size_t sample = 0;  // the builder sample
+    int64_t count = 0, period = 0;  // not yet added to it
   };
-  CachedStack* cached_ = nullptr;  // the entry of the current sample's callchain, if any
-  std::vector<CachedStack> stack_cache_ = std::vector<CachedStack>(4096);
-  size_t stack_cache_used_ = 0;
+  model::HugeVector<FpSlot> slots_ = model::HugeVector<FpSlot>(4096);
+  size_t slots_used_ = 0;
   std::unordered_map<uint32_t, uint32_t> pid_epoch_;  // bumped when the pid's maps change
+  uint32_t last_epoch_pid_ = UINT32_MAX, last_epoch_ = 0;  // pid_epoch()'s memo
+  uint32_t pid_epoch(uint32_t pid) {
+    if (pid != last_epoch_pid_) {
+      auto pe = pid_epoch_.find(pid);
+      last_epoch_ = pe == pid_epoch_.end() ? 0u : pe->second;
+      last_epoch_pid_ = pid;
+    }
+    return last_epoch_;
+  }
   uint32_t kernel_epoch_ = 0;                         // bumped when kernel maps change
+  // location()'s memo: (pid or kernel, address, maps epoch) -> location, open addressing with
+  // linear probing, a power-of-two size at most half full. Entries of older epochs never match.
+  struct LocationSlot {
+    uint64_t addr = 0;
+    uint32_t owner = 0;  // pid + 1, or 0 for a kernel-context address
+    uint32_t epoch = 0;
+    model::LocationId id;  // LocationId{}: empty
+  };
+  std::vector<LocationSlot> location_slots_ = std::vector<LocationSlot>(4096);
+  size_t location_slots_used_ = 0;
+  std::unordered_map<uint32_t, model::StringId> comm_ids_;
+  uint32_t last_comm_tid_ = UINT32_MAX;
+  model::StringId last_comm_id_;
+  // look_ahead's decoded samples, consumed in delivery order.
+  struct Ahead {
+    const uint8_t* body = nullptr;
+    SampleRecord sample;
+    WordHash chain;
+  };
+  static constexpr size_t kAhead = 8;
+  std::array<Ahead, 2 * kAhead> ahead_;
+  size_t ahead_put_ = 0, ahead_get_ = 0;
   model::StringId key_pid_, key_tid_, key_comm_, key_cpu_;
 
   std::vector<int64_t> samples_per_event_;
@@ -279,6 +350,34 @@ model::MappingId Converter::mapping(uint32_t index) {
 }
 
 model::LocationId Converter::location(uint32_t pid, uint64_t addr, bool kernel) {
+  const uint32_t owner = kernel ? 0 : pid + 1;
+  uint32_t epoch = kernel_epoch_;
+  if (!kernel) {
+    epoch = pid_epoch(pid);
+  }
+  const size_t mask = location_slots_.size() - 1;
+  size_t at = fmix64(addr ^ (uint64_t{owner} << 40)) & mask;
+  for (; location_slots_[at].id; at = (at + 1) & mask) {
+    const LocationSlot& e = location_slots_[at];
+    if (e.addr == addr && e.owner == owner && e.epoch == epoch) return e.id;
+  }
+  model::LocationId id = resolve_location(pid, addr, kernel);
+  location_slots_[at] = LocationSlot{addr, owner, epoch, id};
+  if (2 * ++location_slots_used_ > location_slots_.size()) {
+    std::vector<LocationSlot> grown(location_slots_.size() * 2);
+    const size_t gmask = grown.size() - 1;
+    for (const LocationSlot& e : location_slots_) {
+      if (!e.id) continue;
+      size_t j = fmix64(e.addr ^ (uint64_t{e.owner} << 40)) & gmask;
+      while (grown[j].id) j = (j + 1) & gmask;
+      grown[j] = e;
+    }
+    location_slots_ = std::move(grown);
+  }
+  return id;
+}
+
+model::LocationId Converter::resolve_location(uint32_t pid, uint64_t addr, bool kernel) {
   uint32_t index = Session::kNoMap;
   // Like perf's thread__find_map: the context decides which maps are searched; a kernel-looking
   // address in user context stays unmapped ([unknown] in perf script).
@@ -306,69 +405,105 @@ void Converter::maps_changed(uint32_t pid, bool kernel) {
     ++kernel_epoch_;
   } else {
     ++pid_epoch_[pid];
+    last_epoch_pid_ = UINT32_MAX;
   }
-  // Entries of old epochs are dead weight; drop them all once they could dominate memory.
-  if (stack_cache_used_ > 2 * builder_.peek().stacks().size() + 4096) {
-    std::fill(stack_cache_.begin(), stack_cache_.end(), CachedStack{});
-    stack_cache_used_ = 0;
+  // Slots of old epochs are dead weight; drop them all once they could dominate memory.
+  if (slots_used_ > 2 * builder_.sample_count() + 4096) {
+    flush_fp_slots();
+    std::fill(slots_.begin(), slots_.end(), FpSlot{});
+    slots_used_ = 0;
+  }
+  if (location_slots_used_ > 2 * builder_.peek().locations().size() + 4096) {
+    std::fill(location_slots_.begin(), location_slots_.end(), LocationSlot{});
+    location_slots_used_ = 0;
   }
 }
 
-void Converter::add_sample(model::StackId stack, model::LabelSetId labels, int64_t t) {
-  CachedStack* c = std::exchange(cached_, nullptr);
-  if (c && c->stack == stack && !options_.keep_timestamps) {
-    // Without timestamps every sample aggregates: equal (stack, labels) is the same sample.
-    if (c->sample != SIZE_MAX && c->labels == labels) {
-      builder_.add_to_sample(c->sample, values_);
+void Converter::flush_fp_slots() {
+  for (FpSlot& slot : slots_) {
+    if (!slot.stack || slot.count == 0) continue;
+    std::fill(values_.begin(), values_.end(), 0);
+    values_[0] = slot.count;
+    values_[1 + slot.ev] = slot.period;
+    builder_.add_to_sample(slot.sample, values_);
+    slot.count = slot.period = 0;
+  }
+}
+
+model::StringId Converter::comm_id(uint32_t tid) {
+  if (tid == last_comm_tid_) return last_comm_id_;
+  auto it = comm_ids_.find(tid);
+  if (it == comm_ids_.end()) it = comm_ids_.emplace(tid, builder_.intern(session_.comm(tid))).first;
+  last_comm_tid_ = tid;
+  last_comm_id_ = it->second;
+  return it->second;
+}
+
+model::LabelSetId Converter::labels_for(uint32_t pid, uint32_t tid, uint32_t cpu, model::StringId comm) {
+  LabelKey key{pid, tid, cpu, comm.value};
+  auto lit = labels_.find(key);
+  if (lit != labels_.end()) return lit->second;
+  std::vector<model::Label> ls;
+  ls.push_back(model::Label{key_pid_, {}, static_cast<int64_t>(pid), {}});
+  ls.push_back(model::Label{key_tid_, {}, static_cast<int64_t>(tid), {}});
+  ls.push_back(model::Label{key_comm_, comm, 0, {}});
+  if (cpu != UINT32_MAX) ls.push_back(model::Label{key_cpu_, {}, static_cast<int64_t>(cpu), {}});
+  model::LabelSetId labels = builder_.intern_labels(std::move(ls));
+  labels_.emplace(key, labels);
+  return labels;
+}
+
+std::pair<uint64_t, uint64_t> Converter::fp_key(const WordHash& chain, uint32_t pid, uint32_t tid, uint32_t cpu,
+                                                size_t ev_index, bool kernel) {
+  const uint32_t epoch = pid_epoch(pid);
+  WordHash h = chain;
+  h.add(uint64_t{pid} << 32 | tid);
+  h.add(uint64_t{cpu} << 32 | comm_id(tid).value);
+  h.add(uint64_t{epoch} << 32 | kernel_epoch_);
+  h.add(uint64_t{ev_index} << 1 | (kernel ? 1 : 0));
+  return {fmix64(h.a), fmix64(h.b)};
+}
+
+void Converter::look_ahead(const RawRecord& rec) {
+  if (rec.type != abi::kSample) return;
+  const EventAttr& attr = info_.events[reader_.event_index_for(rec)].attr;
+  if (!looks_ahead(attr)) return;
+  Ahead& a = ahead_[ahead_put_ % ahead_.size()];
+  if (ahead_put_ - ahead_get_ == ahead_.size() || !decode_sample(rec, attr, a.sample)) return;
+  ++ahead_put_;
+  a.body = rec.body.data();
+  a.chain = WordHash{};
+  for (uint64_t ip : a.sample.callchain) a.chain.add(ip);
+  const uint16_t mode = a.sample.misc & abi::kMiscCpumodeMask;
+  const bool kernel = mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel || mode == abi::kMiscHypervisor;
+  const uint32_t cpu = attr.has(abi::kSampleCpu) ? a.sample.cpu : UINT32_MAX;
+  auto [h1, h2] = fp_key(a.chain, a.sample.pid, a.sample.tid, cpu, reader_.event_index_for(rec), kernel);
+  __builtin_prefetch(&slots_[h1 & (slots_.size() - 1)]);
+}
+
+model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_t t, const WordHash* chain) {
+  const uint32_t pid = sample_.pid, tid = sample_.tid;
+  const uint32_t cpu = info_.events[ev_index].attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX;
+  WordHash own;
+  if (!chain) {
+    for (uint64_t ip : sample_.callchain) own.add(ip);
+    chain = &own;
+  }
+  auto [h1, h2] = fp_key(*chain, pid, tid, cpu, ev_index, kernel);
+  size_t mask = slots_.size() - 1, at = h1 & mask;
+  while (slots_[at].stack && (slots_[at].h1 != h1 || slots_[at].h2 != h2)) at = (at + 1) & mask;
+  FpSlot& slot = slots_[at];
+  std::fill(values_.begin(), values_.end(), 0);
+  values_[0] = 1;
+  values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
+  if (slot.stack) {
+    if (options_.keep_timestamps) {
+      builder_.add_sample(slot.stack, slot.labels, values_, t);
     } else {
-      c->labels = labels;
-      c->sample = builder_.add_sample(stack, labels, values_, t);
+      ++slot.count;
+      slot.period += static_cast<int64_t>(sample_.period);
     }
-    return;
-  }
-  builder_.add_sample(stack, labels, values_, t);
-}
-
-model::StackId Converter::callchain_stack(bool& kernel) {
-  cached_ = nullptr;
-  const uint32_t pid = sample_.pid;
-  auto pe = pid_epoch_.find(pid);
-  const uint32_t pid_epoch = pe == pid_epoch_.end() ? 0u : pe->second;
-  uint64_t h = (uint64_t{pid} << 32 | pid_epoch) * 0x9E3779B97F4A7C15ULL ^ (uint64_t{kernel_epoch_} << 1 | kernel);
-  for (uint64_t ip : sample_.callchain) {
-    h = (h ^ ip) * 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-  }
-  const size_t mask = stack_cache_.size() - 1;
-  size_t slot = h & mask;
-  while (stack_cache_[slot].stack && stack_cache_[slot].hash != h) slot = (slot + 1) & mask;
-  CachedStack& c = stack_cache_[slot];
-  if (c.stack && c.pid == pid && c.pid_epoch == pid_epoch && c.kernel_epoch == kernel_epoch_) {
-    // Same frames as resolving them again would give: same addresses, same kernel/user context.
-    const model::Profile& p = builder_.peek();
-    std::span<const model::LocationId> frames = p.stack(c.stack);
-    size_t i = 0;
-    bool k = kernel, same = true;
-    for (uint64_t ip : sample_.callchain) {
-      if (ip >= abi::kContextMax) {
-        if (ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv) k = true;
-        if (ip == abi::kContextUser || ip == abi::kContextGuestUser) k = false;
-        continue;
-      }
-      if (i == frames.size()) {
-        same = false;
-        break;
-      }
-      const model::Location& loc = p.location(frames[i++]);
-      if (loc.address != ip || (loc.kind == model::FrameKind::kKernel) != k) {
-        same = false;
-        break;
-      }
-    }
-    if (same && i == frames.size()) {
-      cached_ = &c;
-      return c.stack;
-    }
+    return {};
   }
   frames_.clear();
   for (uint64_t ip : sample_.callchain) {
@@ -379,47 +514,57 @@ model::StackId Converter::callchain_stack(bool& kernel) {
     }
     frames_.push_back(location(pid, ip, kernel));
   }
-  if (frames_.empty()) return model::StackId{};
-  model::StackId stack = builder_.intern_stack(frames_);
-  if (!stack_cache_[slot].stack) ++stack_cache_used_;
-  stack_cache_[slot] = CachedStack{h, pid, pid_epoch, kernel_epoch_, stack};  // new, or replaces a stale entry
-  cached_ = &stack_cache_[slot];
-  if (2 * stack_cache_used_ > stack_cache_.size()) {
-    std::vector<CachedStack> grown(stack_cache_.size() * 2);
-    for (const CachedStack& e : stack_cache_) {
+  if (frames_.empty()) frames_.push_back(location(pid, sample_.ip, kernel));
+  slot = FpSlot{h1, h2, builder_.intern_stack(frames_), labels_for(pid, tid, cpu, comm_id(tid)),
+                static_cast<uint32_t>(ev_index), 0, 0, 0};
+  slot.sample = builder_.add_sample(slot.stack, slot.labels, values_, t);
+  if (2 * ++slots_used_ > slots_.size()) {
+    model::HugeVector<FpSlot> grown(slots_.size() * 2);
+    mask = grown.size() - 1;
+    for (const FpSlot& e : slots_) {
       if (!e.stack) continue;
-      size_t j = e.hash & (grown.size() - 1);
-      while (grown[j].stack) j = (j + 1) & (grown.size() - 1);
+      size_t j = e.h1 & mask;
+      while (grown[j].stack) j = (j + 1) & mask;
       grown[j] = e;
-      if (e.hash == h) cached_ = &grown[j];
     }
-    stack_cache_ = std::move(grown);
+    slots_ = std::move(grown);
   }
-  return stack;
+  return {};
 }
 
 model::Result<void> Converter::on_sample(const RawRecord& rec) {
   size_t ev_index = reader_.event_index_for(rec);
   const EventInfo& ev = info_.events[ev_index];
-  auto ok = decode_sample(rec, ev.attr, sample_);
-  if (!ok) {
-    model::Error e = ok.error();
-    if (rec.from_compressed) e.message += " (in compressed data)";
-    e.offset = rec.from_compressed ? rec.offset : e.offset;
-    return std::unexpected(std::move(e).in_file(options_.file_name));
+  const WordHash* chain = nullptr;  // the callchain's hash, when look_ahead made it
+  if (looks_ahead(ev.attr) && ahead_get_ < ahead_put_ && ahead_[ahead_get_ % ahead_.size()].body == rec.body.data()) {
+    Ahead& a = ahead_[ahead_get_++ % ahead_.size()];
+    std::swap(sample_, a.sample);
+    chain = &a.chain;
+  } else {
+    if (looks_ahead(ev.attr)) ahead_get_ = ahead_put_;  // out of step (a record it skipped): start over
+    auto ok = decode_sample(rec, ev.attr, sample_);
+    if (!ok) {
+      model::Error e = ok.error();
+      if (rec.from_compressed) e.message += " (in compressed data)";
+      e.offset = rec.from_compressed ? rec.offset : e.offset;
+      return std::unexpected(std::move(e).in_file(options_.file_name));
+    }
   }
   if (!ev.attr.has(abi::kSamplePeriod)) sample_.period = ev.attr.sample_period_or_freq;
   const uint16_t mode = sample_.misc & abi::kMiscCpumodeMask;
   bool kernel = mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel || mode == abi::kMiscHypervisor;
   frames_.clear();
-  model::StackId stack;  // set when a cached callchain resolved the whole stack
   // --call-graph dwarf: the kernel records no user callchain; the user part is unwound from the
   // copied registers and stack, after the kernel part (as perf's thread__resolve_callchain).
   const bool dwarf = options_.unwinder && ev.attr.has(abi::kSampleRegsUser) && ev.attr.has(abi::kSampleStackUser) &&
                      sample_.regs_user_abi != 0 && sample_.stack_user_dyn_size > 0;
   const bool lbr_stack = (ev.attr.branch_sample_type & kBranchCallStack) && !sample_.branches.empty();
-  auto user_marker = std::find(sample_.callchain.begin(), sample_.callchain.end(), abi::kContextUser);
-  if (lbr_stack && user_marker != sample_.callchain.end()) {
+  auto user_marker = lbr_stack ? std::find(sample_.callchain.begin(), sample_.callchain.end(), abi::kContextUser)
+                               : sample_.callchain.end();
+  const bool fp = !dwarf && !(lbr_stack && user_marker != sample_.callchain.end()) && !sample_.callchain.empty();
+  if (fp) {
+    // (the stack is resolved in on_fp_sample, below)
+  } else if (lbr_stack && user_marker != sample_.callchain.end()) {
     // --call-graph lbr: the kernel part of the callchain, then the LBR call stack stitched in as
     // perf does it — the first entry's target (where the sample hit), then every entry's source.
     // (A sample with an empty LBR keeps its plain callchain; perf reads past the record there.)
@@ -437,8 +582,6 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     }
     frames_.push_back(location(sample_.pid, user_mode ? sample_.ip : sample_.branches.front().to, false));
     for (const BranchEntry& b : sample_.branches) frames_.push_back(location(sample_.pid, b.from, false));
-  } else if (!sample_.callchain.empty() && !dwarf) {
-    stack = callchain_stack(kernel);
   } else if (!sample_.callchain.empty()) {
     for (uint64_t ip : sample_.callchain) {
       if (ip >= abi::kContextMax) {
@@ -451,24 +594,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     }
   }
   if (dwarf && frames_.empty() && kernel) frames_.push_back(location(sample_.pid, sample_.ip, true));
-  if (!dwarf && !stack && frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
-
-  std::string_view comm = session_.comm(sample_.tid);
-  LabelKey key{sample_.pid, sample_.tid, ev.attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX,
-               builder_.intern(comm).value};
-  auto lit = labels_.find(key);
-  model::LabelSetId labels;
-  if (lit != labels_.end()) {
-    labels = lit->second;
-  } else {
-    std::vector<model::Label> ls;
-    ls.push_back(model::Label{key_pid_, {}, static_cast<int64_t>(sample_.pid), {}});
-    ls.push_back(model::Label{key_tid_, {}, static_cast<int64_t>(sample_.tid), {}});
-    ls.push_back(model::Label{key_comm_, model::StringId(key.comm), 0, {}});
-    if (key.cpu != UINT32_MAX) ls.push_back(model::Label{key_cpu_, {}, static_cast<int64_t>(sample_.cpu), {}});
-    labels = builder_.intern_labels(std::move(ls));
-    labels_.emplace(key, labels);
-  }
+  if (!dwarf && !fp && frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
 
   // Column totals bound every aggregated value (all are >= 0): refusing a total that would
   // overflow keeps the builder's sums defined.
@@ -480,16 +606,21 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
                                                     ev.name, rec.from_compressed ? " (in compressed data)" : ""),
                                         options_.file_name, rec.offset, -1});
   }
-  std::fill(values_.begin(), values_.end(), 0);
-  values_[0] = 1;
-  values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
   int64_t t = (options_.keep_timestamps && ev.attr.has(abi::kSampleTime)) ? static_cast<int64_t>(sample_.time) : 0;
-  if (dwarf) {
-    defer_unwind(ev.attr, labels, t);
-    if (pending_used_ >= kUnwindBatch) PK_TRY_VOID(flush_unwinds());
+  if (fp) {
+    PK_TRY_VOID(on_fp_sample(ev_index, kernel, t, chain));
   } else {
-    if (!stack) stack = builder_.intern_stack(frames_);
-    add_sample(stack, labels, t);
+    std::fill(values_.begin(), values_.end(), 0);
+    values_[0] = 1;
+    values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
+    model::LabelSetId labels = labels_for(sample_.pid, sample_.tid, ev.attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX,
+                                          comm_id(sample_.tid));
+    if (dwarf) {
+      defer_unwind(ev.attr, labels, t);
+      if (pending_used_ >= kUnwindBatch) PK_TRY_VOID(flush_unwinds());
+    } else {
+      builder_.add_sample(builder_.intern_stack(frames_), labels, values_, t);
+    }
   }
 
   ++samples_;
@@ -536,6 +667,8 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       auto c = decode_comm(rec);
       if (!c) return bad(c.error());
       session_.on_comm(*c);
+      comm_ids_.clear();
+      last_comm_tid_ = UINT32_MAX;
       if (c->exec) {  // a new address space
         for (auto& u : unwinders_) u->forget(c->pid);
       }
@@ -546,6 +679,8 @@ model::Result<void> Converter::deliver(const RawRecord& rec) {
       auto f = decode_fork_exit(rec);
       if (!f) return bad(f.error());
       if (rec.type == abi::kFork) session_.on_fork(*f); else session_.on_exit(*f);
+      comm_ids_.clear();
+      last_comm_tid_ = UINT32_MAX;
       if (rec.type == abi::kFork) maps_changed(f->pid, false);
       if (rec.type == abi::kExit && f->pid == f->tid) {
         for (auto& u : unwinders_) u->forget(f->pid);
@@ -688,6 +823,7 @@ model::Result<model::Profile> Converter::run() {
   }
   PK_TRY_VOID(orderer_.flush_all());
   PK_TRY_VOID(flush_unwinds());
+  flush_fp_slots();
 
   for (const auto& [type, n] : reader_.record_counts()) {
     if (!*abi::record_type_name(type)) {

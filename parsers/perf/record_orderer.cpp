@@ -41,9 +41,18 @@ model::Result<void> RecordOrderer::flush_until(uint64_t limit) {
   size_t n = 0;
   while (n < entries_.size() && entries_[n].time <= limit) ++n;
   if (n == 0) return {};
+  if (look_ahead_) {
+    for (size_t i = 0; i < std::min(n, distance_); ++i) look_ahead_(record(i));
+  }
   for (size_t i = 0; i < n; ++i) {
-    RawRecord rec = entries_[i].header;
-    if (entries_[i].at != kView) rec.body = std::span<const uint8_t>(arena_).subspan(entries_[i].at, rec.size - 8u);
+    if (look_ahead_ && i + 2 * distance_ < n) {
+      // Records come back in time order, long after they were read: start loading the bytes the
+      // look-ahead will decode next.
+      const RawRecord later = record(i + 2 * distance_);
+      for (size_t b = 0; b < later.body.size() && b < 512; b += 64) __builtin_prefetch(later.body.data() + b);
+    }
+    if (look_ahead_ && i + distance_ < n) look_ahead_(record(i + distance_));
+    RawRecord rec = record(i);
     last_flushed_ = std::max(last_flushed_, entries_[i].time);
     flushed_any_ = true;
     auto ok = deliver_(rec);

@@ -33,6 +33,14 @@ class RecordOrderer {
 
   int64_t out_of_order() const { return out_of_order_; }  // records older than an earlier flush
 
+  // While delivering, also shows each record `distance` records before its delivery (within one
+  // flush), so the receiver can start loading what it will need for it.
+  using LookAhead = std::function<void(const RawRecord&)>;
+  void set_look_ahead(LookAhead look_ahead, size_t distance) {
+    look_ahead_ = std::move(look_ahead);
+    distance_ = distance;
+  }
+
  private:
   struct Entry {
     uint64_t time;
@@ -41,8 +49,15 @@ class RecordOrderer {
     RawRecord header;
   };
   model::Result<void> flush_until(uint64_t limit);
+  RawRecord record(size_t i) const {
+    RawRecord rec = entries_[i].header;
+    if (entries_[i].at != kView) rec.body = std::span<const uint8_t>(arena_).subspan(entries_[i].at, rec.size - 8u);
+    return rec;
+  }
 
   Deliver deliver_;
+  LookAhead look_ahead_;
+  size_t distance_ = 0;
   size_t max_bytes_;
   std::vector<Entry> entries_;
   static constexpr size_t kView = SIZE_MAX;

@@ -114,3 +114,18 @@ TEST_CASE("model::StackTable survives copies and moves") {
   CHECK(t.size() == 1);  // the moved-from table is empty and usable
   CHECK(t.intern(b).value == 1);
 }
+
+TEST_CASE("model::StackTable keeps distinct stacks apart past its growth (hash tags in slots)") {
+  StackTable t;
+  std::vector<StackId> ids;
+  for (uint32_t i = 0; i < 20000; ++i) {
+    LocationId f[] = {LocationId(1 + i % 97), LocationId(1 + i / 97), LocationId(7)};
+    ids.push_back(t.intern(f));
+  }
+  for (uint32_t i = 0; i < 20000; ++i) {
+    LocationId f[] = {LocationId(1 + i % 97), LocationId(1 + i / 97), LocationId(7)};
+    REQUIRE(t.intern(f) == ids[i]);
+    CHECK(t.frames(ids[i])[1] == LocationId(1 + i / 97));
+  }
+  CHECK(t.size() == 20001);
+}
