@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 
 namespace profkit::analysis {
@@ -62,13 +63,22 @@ void accumulate(const model::Profile& p, const NodeMap& nodes, const StackValues
   stats.assign(nodes.size(), NodeStats{});
   std::vector<uint32_t> seen(nodes.size(), UINT32_MAX);
   std::unordered_map<uint64_t, EdgeState> edges;
+  // Every location's nodes in one flat array (CSR): the walk below is the hot loop of `top`.
+  std::vector<uint32_t> first(p.locations().size() + 1), flat_nodes;
+  for (size_t l = 0; l < p.locations().size(); ++l) {
+    first[l] = static_cast<uint32_t>(flat_nodes.size());
+    const auto& ln = nodes.nodes_of(model::LocationId::from_index(l));
+    flat_nodes.insert(flat_nodes.end(), ln.begin(), ln.end());
+  }
+  first.back() = static_cast<uint32_t>(flat_nodes.size());
   for (uint32_t stack : sv.stacks) {
     const int64_t w = sv.w[stack], dw = sv.dw[stack];
     auto frames = p.stack(model::StackId(stack));
     int64_t parent = -1;
     bool residual = false;
     for (size_t i = frames.size(); i-- > 0;) {
-      const auto& locnodes = nodes.nodes_of(frames[i]);
+      const size_t loc = frames[i].index();
+      const std::span<const uint32_t> locnodes(flat_nodes.data() + first[loc], flat_nodes.data() + first[loc + 1]);
       for (size_t ni = locnodes.size(); ni-- > 0;) {
         uint32_t n = locnodes[ni];
         if (!kept.empty() && !kept[n]) {

@@ -66,7 +66,7 @@ model::Result<std::vector<model::Profile>> load_all(const std::string& path, con
       if (!symbolize::needs_symbolization(p)) continue;
       std::vector<symbolize::MappingReport> report;
       StageTimer timer("symbolize");
-      auto symbolized = symbolize::symbolize(p, options.symbolize, diagnostics, reports ? &report : nullptr);
+      auto symbolized = symbolize::symbolize(std::move(p), options.symbolize, diagnostics, reports ? &report : nullptr);
       if (!symbolized) return std::unexpected(symbolized.error());
       if (reports) reports->insert(reports->end(), report.begin(), report.end());
       p = std::move(*symbolized);

@@ -46,6 +46,15 @@ class ProfileBuilder {
   LocationId add_named_frame(std::string_view name, FrameKind kind = FrameKind::kNormal);
 
   StackId intern_stack(std::span<const LocationId> leaf_first) { return profile_.stacks_.intern(leaf_first); }
+  // Takes `src`'s stacks as they are, ids included, for a profile whose locations have the same
+  // ids as `src`'s (a pass that rewrites locations one to one). Only before the first stack.
+  void copy_stacks_from(const Profile& src) {
+    if (profile_.stacks_.size() == 1) profile_.stacks_ = src.stacks_;
+  }
+  // The same, taking them: `src` is left without stacks (and is only good for destruction).
+  void take_stacks_from(Profile&& src) {
+    if (profile_.stacks_.size() == 1) profile_.stacks_ = std::move(src.stacks_);
+  }
   // Sorts `labels` into canonical order and interns the set; the empty set is LabelSetId{}.
   LabelSetId intern_labels(std::vector<Label> labels);
 

@@ -95,7 +95,7 @@ StackId StackTable::intern(std::span<const LocationId> leaf_first) {
     }
   }
   const uint32_t id = static_cast<uint32_t>(offsets_.size() - 1);
-  frames_.insert(frames_.end(), leaf_first.begin(), leaf_first.end());
+  frames_.append(leaf_first.data(), leaf_first.size());
   offsets_.push_back(static_cast<uint32_t>(frames_.size()));
   hashes_.push_back(h);
   slots_[i] = slot_of(h, id);

@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "model/grow_array.h"
 #include "model/huge_page_allocator.h"
 #include "model/ids.h"
 
@@ -35,8 +36,8 @@ class StackTable {
     return {frames_.data() + offsets_[stack], frames_.data() + offsets_[stack + 1]};
   }
 
-  HugeVector<LocationId> frames_;
-  HugeVector<uint32_t> offsets_;  // stack s spans frames_[offsets_[s], offsets_[s+1]); s == StackId.value
+  GrowArray<LocationId> frames_;
+  GrowArray<uint32_t> offsets_;  // stack s spans frames_[offsets_[s], offsets_[s+1]); s == StackId.value
   // Open addressing, linear probing: a slot holds the high half of the stack's hash over stack + 1
   // (0 = empty), so a probe rarely looks further; the size a power of two kept at most half
   // full. hashes_ caches each stack's hash, so growth never rehashes frames. Both are empty and stale_ is set after a copy or move (a finished Profile is moved
@@ -44,7 +45,7 @@ class StackTable {
   static constexpr uint64_t kTagMask = 0xFFFFFFFF00000000ULL;
   static uint64_t slot_of(uint64_t hash, uint32_t stack) { return (hash & kTagMask) | (uint64_t{stack} + 1); }
   HugeVector<uint64_t> slots_;
-  HugeVector<uint64_t> hashes_;
+  GrowArray<uint64_t> hashes_;
   bool stale_ = false;
 };
 

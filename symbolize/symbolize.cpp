@@ -125,7 +125,9 @@ class Symbolizer::Impl {
  public:
   explicit Impl(Options options) : options_(std::move(options)), finder_(options_) {}
 
-  model::Result<model::Profile> run(const model::Profile& in, model::Diagnostics& diagnostics);
+  // `spent`: `in` itself when the caller gives it up (its stacks may then be moved out).
+  model::Result<model::Profile> run(const model::Profile& in, model::Diagnostics& diagnostics,
+                                    model::Profile* spent = nullptr);
   std::vector<MappingReport> report_;
 
  private:
@@ -398,7 +400,8 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const model::Profile& in, 
   return {};
 }
 
-model::Result<model::Profile> Symbolizer::Impl::run(const model::Profile& in, model::Diagnostics& diagnostics) {
+model::Result<model::Profile> Symbolizer::Impl::run(const model::Profile& in, model::Diagnostics& diagnostics,
+                                                    model::Profile* spent) {
   report_.clear();
   if (auto be = backend(); !be) return std::unexpected(be.error());
 
@@ -558,6 +561,22 @@ model::Result<model::Profile> Symbolizer::Impl::run(const model::Profile& in, mo
     location_ids[i] = builder.add_location(std::move(loc));
   }
 
+  // Locations rewritten one to one, in order (the usual case: only equal locations merge): the
+  // stacks stay valid as they are, so they are copied instead of interned again.
+  bool same_ids = true;
+  for (size_t i = 0; i < location_ids.size() && same_ids; ++i) same_ids = location_ids[i] == model::LocationId::from_index(i);
+  if (same_ids) {
+    for (size_t s = 0; s < in.sample_count(); ++s) {
+      const model::Sample& sample = in.sample(s);
+      builder.add_sample(sample.stack, importer.labels(sample.labels), in.values(s), sample.time_nanos);
+    }
+    if (spent) {
+      builder.take_stacks_from(std::move(*spent));  // last: `in` is read no more
+    } else {
+      builder.copy_stacks_from(in);
+    }
+    return builder.finish();
+  }
   std::vector<model::StackId> stack_ids(in.stacks().size());
   std::vector<bool> stack_done(in.stacks().size());
   std::vector<model::LocationId> frames;
@@ -583,12 +602,24 @@ model::Result<model::Profile> Symbolizer::run(const model::Profile& in, model::D
   return impl_->run(in, diagnostics);
 }
 
+model::Result<model::Profile> Symbolizer::run(model::Profile&& in, model::Diagnostics& diagnostics) {
+  return impl_->run(in, diagnostics, &in);
+}
+
 const std::vector<MappingReport>& Symbolizer::report() const { return impl_->report_; }
 
 model::Result<model::Profile> symbolize(const model::Profile& in, const Options& options,
                                         model::Diagnostics& diagnostics, std::vector<MappingReport>* report) {
   Symbolizer symbolizer(options);
   auto out = symbolizer.run(in, diagnostics);
+  if (report) *report = symbolizer.report();
+  return out;
+}
+
+model::Result<model::Profile> symbolize(model::Profile&& in, const Options& options, model::Diagnostics& diagnostics,
+                                        std::vector<MappingReport>* report) {
+  Symbolizer symbolizer(options);
+  auto out = symbolizer.run(std::move(in), diagnostics);
   if (report) *report = symbolizer.report();
   return out;
 }

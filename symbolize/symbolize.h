@@ -69,6 +69,8 @@ class Symbolizer {
   // Returns the symbolized copy of `in`. Errors only for unusable options (unknown backend, an
   // explicit --kallsyms file that cannot be read); everything else is reported per mapping.
   model::Result<model::Profile> run(const model::Profile& in, model::Diagnostics& diagnostics);
+  // The same, for a caller done with `in`: parts of it may be moved into the result.
+  model::Result<model::Profile> run(model::Profile&& in, model::Diagnostics& diagnostics);
   // One entry per mapping that needed symbols in the last run(), in mapping order.
   const std::vector<MappingReport>& report() const;
 
@@ -80,6 +82,10 @@ class Symbolizer {
 // One-shot convenience; `report` (optional) receives the per-mapping reports.
 model::Result<model::Profile> symbolize(const model::Profile& in, const Options& options,
                                         model::Diagnostics& diagnostics,
+                                        std::vector<MappingReport>* report = nullptr);
+
+// The same, for a caller done with `in`.
+model::Result<model::Profile> symbolize(model::Profile&& in, const Options& options, model::Diagnostics& diagnostics,
                                         std::vector<MappingReport>* report = nullptr);
 
 // True when some location has a mapping and an address but no lines.

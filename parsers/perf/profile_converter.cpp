@@ -163,21 +163,27 @@ class Converter {
   std::unordered_map<std::pair<uint32_t, uint64_t>, model::LocationId, PairHash> locations_;
   std::unordered_map<LabelKey, model::LabelSetId, LabelKeyHash> labels_;
   // Frame-pointer samples, the bulk of most captures, are resolved once per distinct key (see
-  // fp_key) and then only counted: a slot remembers the stack, the labels and the builder sample
-  // its key resolved to, and accumulates the count and period of later samples with that key
-  // (flushed into the builder at the end). Open addressing with linear probing, a power-of-two
-  // size at most half full, one cache line a slot; the key is the slot's two hash lanes, 128
-  // bits. Slots of an older maps epoch never match again.
-  struct alignas(64) FpSlot {
+  // fp_key) and then only counted: a slot's entry remembers the stack, the labels and the builder
+  // sample its key resolved to, and the slot accumulates the count and period of later samples
+  // with that key (flushed into the builder at the end). Open addressing with linear probing, a
+  // power-of-two size at most half full, half a cache line a slot; the key is the slot's two
+  // hash lanes, 128 bits. Slots of an older maps epoch never match again.
+  struct alignas(32) FpSlot {
     uint64_t h1 = 0, h2 = 0;
-    model::StackId stack;  // StackId{}: the slot is empty (an fp stack has at least one frame)
+    int64_t period = 0;  // not yet added to the entry's sample
+    uint32_t count = 0;  // likewise
+    uint32_t entry = 0;  // fp_entries_ index + 1; 0: the slot is empty
+  };
+  struct FpEntry {
+    model::StackId stack;
     model::LabelSetId labels;
     uint32_t ev = 0;
-    size_t sample = 0;  // the builder sample
-    int64_t count = 0, period = 0;  // not yet added to it
+    uint32_t sample = 0;  // the builder sample
   };
   model::HugeVector<FpSlot> slots_ = model::HugeVector<FpSlot>(4096);
+  std::vector<FpEntry> fp_entries_;
   size_t slots_used_ = 0;
+  void flush_fp_slot(FpSlot& slot);
   std::unordered_map<uint32_t, uint32_t> pid_epoch_;  // bumped when the pid's maps change
   uint32_t last_epoch_pid_ = UINT32_MAX, last_epoch_ = 0;  // pid_epoch()'s memo
   uint32_t pid_epoch(uint32_t pid) {
@@ -411,6 +417,7 @@ void Converter::maps_changed(uint32_t pid, bool kernel) {
   if (slots_used_ > 2 * builder_.sample_count() + 4096) {
     flush_fp_slots();
     std::fill(slots_.begin(), slots_.end(), FpSlot{});
+    fp_entries_.clear();
     slots_used_ = 0;
   }
   if (location_slots_used_ > 2 * builder_.peek().locations().size() + 4096) {
@@ -419,14 +426,19 @@ void Converter::maps_changed(uint32_t pid, bool kernel) {
   }
 }
 
+void Converter::flush_fp_slot(FpSlot& slot) {
+  const FpEntry& e = fp_entries_[slot.entry - 1];
+  std::fill(values_.begin(), values_.end(), 0);
+  values_[0] = slot.count;
+  values_[1 + e.ev] = slot.period;
+  builder_.add_to_sample(e.sample, values_);
+  slot.count = 0;
+  slot.period = 0;
+}
+
 void Converter::flush_fp_slots() {
   for (FpSlot& slot : slots_) {
-    if (!slot.stack || slot.count == 0) continue;
-    std::fill(values_.begin(), values_.end(), 0);
-    values_[0] = slot.count;
-    values_[1 + slot.ev] = slot.period;
-    builder_.add_to_sample(slot.sample, values_);
-    slot.count = slot.period = 0;
+    if (slot.entry && slot.count) flush_fp_slot(slot);
   }
 }
 
@@ -491,18 +503,19 @@ model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_
   }
   auto [h1, h2] = fp_key(*chain, pid, tid, cpu, ev_index, kernel);
   size_t mask = slots_.size() - 1, at = h1 & mask;
-  while (slots_[at].stack && (slots_[at].h1 != h1 || slots_[at].h2 != h2)) at = (at + 1) & mask;
+  while (slots_[at].entry && (slots_[at].h1 != h1 || slots_[at].h2 != h2)) at = (at + 1) & mask;
   FpSlot& slot = slots_[at];
+  if (slot.entry && !options_.keep_timestamps) {
+    slot.period += static_cast<int64_t>(sample_.period);  // bounded by the event's checked total
+    if (++slot.count == UINT32_MAX) flush_fp_slot(slot);
+    return {};
+  }
   std::fill(values_.begin(), values_.end(), 0);
   values_[0] = 1;
   values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
-  if (slot.stack) {
-    if (options_.keep_timestamps) {
-      builder_.add_sample(slot.stack, slot.labels, values_, t);
-    } else {
-      ++slot.count;
-      slot.period += static_cast<int64_t>(sample_.period);
-    }
+  if (slot.entry) {
+    const FpEntry& e = fp_entries_[slot.entry - 1];
+    builder_.add_sample(e.stack, e.labels, values_, t);
     return {};
   }
   frames_.clear();
@@ -515,16 +528,21 @@ model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_
     frames_.push_back(location(pid, ip, kernel));
   }
   if (frames_.empty()) frames_.push_back(location(pid, sample_.ip, kernel));
-  slot = FpSlot{h1, h2, builder_.intern_stack(frames_), labels_for(pid, tid, cpu, comm_id(tid)),
-                static_cast<uint32_t>(ev_index), 0, 0, 0};
-  slot.sample = builder_.add_sample(slot.stack, slot.labels, values_, t);
+  FpEntry entry{builder_.intern_stack(frames_), labels_for(pid, tid, cpu, comm_id(tid)), static_cast<uint32_t>(ev_index), 0};
+  const size_t sample = builder_.add_sample(entry.stack, entry.labels, values_, t);
+  if (sample >= UINT32_MAX || fp_entries_.size() >= UINT32_MAX - 1) {
+    return std::unexpected(model::Error{model::ErrorCode::kLimit, "more than 4 billion distinct stacks", options_.file_name, -1, -1});
+  }
+  entry.sample = static_cast<uint32_t>(sample);
+  fp_entries_.push_back(entry);
+  slot = FpSlot{h1, h2, 0, 0, static_cast<uint32_t>(fp_entries_.size())};
   if (2 * ++slots_used_ > slots_.size()) {
     model::HugeVector<FpSlot> grown(slots_.size() * 2);
     mask = grown.size() - 1;
     for (const FpSlot& e : slots_) {
-      if (!e.stack) continue;
+      if (!e.entry) continue;
       size_t j = e.h1 & mask;
-      while (grown[j].stack) j = (j + 1) & mask;
+      while (grown[j].entry) j = (j + 1) & mask;
       grown[j] = e;
     }
     slots_ = std::move(grown);
