@@ -22,6 +22,47 @@ struct EdgeState {
   uint32_t last_sample = UINT32_MAX;  // the stack that last crossed the edge
 };
 
+// caller << 32 | callee -> EdgeState: open addressing, linear probing, at most half full (a
+// lookup per frame that enters an inlinable node, so no node-based hash map here).
+class EdgeTable {
+ public:
+  EdgeState& at(uint64_t key) {
+    if (2 * (used_ + 1) > keys_.size()) grow();
+    size_t i = slot(key, keys_.size());
+    while (keys_[i] != 0 && keys_[i] != key + 1) i = (i + 1) & (keys_.size() - 1);
+    if (keys_[i] == 0) {
+      keys_[i] = key + 1;
+      ++used_;
+    }
+    return states_[i];
+  }
+  template <class F>
+  void for_each(F f) const {
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] != 0) f(keys_[i] - 1, states_[i]);
+    }
+  }
+
+ private:
+  static size_t slot(uint64_t key, size_t size) { return ((key * 0x9E3779B97F4A7C15ULL) >> 20) & (size - 1); }
+  void grow() {
+    std::vector<uint64_t> keys(std::max<size_t>(64, 2 * keys_.size()), 0);
+    std::vector<EdgeState> states(keys.size());
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] == 0) continue;
+      size_t j = slot(keys_[i] - 1, keys.size());
+      while (keys[j] != 0) j = (j + 1) & (keys.size() - 1);
+      keys[j] = keys_[i];
+      states[j] = states_[i];
+    }
+    keys_ = std::move(keys);
+    states_ = std::move(states);
+  }
+  std::vector<uint64_t> keys_;  // key + 1, 0 = empty
+  std::vector<EdgeState> states_;
+  size_t used_ = 0;
+};
+
 int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
 int64_t divided(int64_t v, int64_t div) { return div != 0 ? v / div : v; }
@@ -60,10 +101,19 @@ StackValues sum_by_stack(const model::Profile& p, bool mean) {
 // inline (an inner line of some location); every other in-edge is a plain call.
 void accumulate(const model::Profile& p, const NodeMap& nodes, const StackValues& sv, const std::vector<bool>& can_inline,
                 const std::vector<bool>& kept, std::vector<NodeStats>& stats) {
-  stats.assign(nodes.size(), NodeStats{});
-  std::vector<uint32_t> seen(nodes.size(), UINT32_MAX);
-  std::unordered_map<uint64_t, EdgeState> edges;
-  // Every location's nodes in one flat array (CSR): the walk below is the hot loop of `top`.
+  // The walk below is the hot loop of `top` (every frame of every distinct stack): plain arrays,
+  // and the common cases without branches that depend on the data.
+  const size_t n_nodes = nodes.size();
+  std::vector<int64_t> cum(n_nodes), cum_div(n_nodes), flat(n_nodes), flat_div(n_nodes);
+  std::vector<uint32_t> seen(n_nodes, UINT32_MAX);
+  std::vector<uint8_t> plain_in(n_nodes), inlinable(n_nodes), hidden(n_nodes);
+  for (size_t n = 0; n < n_nodes; ++n) {
+    inlinable[n] = can_inline[n];
+    hidden[n] = !kept.empty() && !kept[n];
+  }
+  const bool any_hidden = std::find(hidden.begin(), hidden.end(), 1) != hidden.end();
+  EdgeTable edges;
+  // Every location's nodes in one flat array (CSR).
   std::vector<uint32_t> first(p.locations().size() + 1), flat_nodes;
   for (size_t l = 0; l < p.locations().size(); ++l) {
     first[l] = static_cast<uint32_t>(flat_nodes.size());
@@ -71,51 +121,55 @@ void accumulate(const model::Profile& p, const NodeMap& nodes, const StackValues
     flat_nodes.insert(flat_nodes.end(), ln.begin(), ln.end());
   }
   first.back() = static_cast<uint32_t>(flat_nodes.size());
+  constexpr uint32_t kNone = UINT32_MAX;
   for (uint32_t stack : sv.stacks) {
     const int64_t w = sv.w[stack], dw = sv.dw[stack];
     auto frames = p.stack(model::StackId(stack));
-    int64_t parent = -1;
+    uint32_t parent = kNone;
     bool residual = false;
     for (size_t i = frames.size(); i-- > 0;) {
       const size_t loc = frames[i].index();
-      const std::span<const uint32_t> locnodes(flat_nodes.data() + first[loc], flat_nodes.data() + first[loc + 1]);
-      for (size_t ni = locnodes.size(); ni-- > 0;) {
-        uint32_t n = locnodes[ni];
-        if (!kept.empty() && !kept[n]) {
+      const uint32_t* locnodes = flat_nodes.data() + first[loc];
+      const size_t count = first[loc + 1] - first[loc];
+      for (size_t ni = count; ni-- > 0;) {
+        const uint32_t n = locnodes[ni];
+        if (any_hidden && hidden[n]) {
           residual = true;
           continue;
         }
-        if (seen[n] != stack) {
-          seen[n] = stack;
-          stats[n].cum += w;
-          stats[n].cum_div += dw;
-        }
-        if (parent >= 0 && static_cast<uint32_t>(parent) != n) {
-          if (!can_inline[n]) {
-            stats[n].plain_in = true;
-          } else {
-            // parent -> n is inline when n is not the outermost frame of its location; only the
-            // edge's first crossing in a stack counts (pprof's Edge.Inline is an AND over samples).
-            EdgeState& e = edges[(uint64_t{static_cast<uint32_t>(parent)} << 32) | n];
-            if (e.last_sample != stack) {
-              e.last_sample = stack;
-              if (ni == locnodes.size() - 1) e.inline_all = false;
-            }
+        const int64_t fresh = seen[n] != stack;  // a node counts once per stack (recursion)
+        seen[n] = stack;
+        cum[n] += fresh * w;
+        cum_div[n] += fresh * dw;
+        const bool edge = parent != kNone && parent != n;
+        if (edge && inlinable[n]) {
+          // parent -> n is inline when n is not the outermost frame of its location; only the
+          // edge's first crossing in a stack counts (pprof's Edge.Inline is an AND over samples).
+          EdgeState& e = edges.at((uint64_t{parent} << 32) | n);
+          if (e.last_sample != stack) {
+            e.last_sample = stack;
+            if (ni == count - 1) e.inline_all = false;
           }
+        } else {
+          plain_in[n] |= static_cast<uint8_t>(edge);
         }
         parent = n;
         residual = false;
       }
     }
-    if (parent >= 0 && !residual) {
-      stats[parent].flat += w;
-      stats[parent].flat_div += dw;
+    if (parent != kNone && !residual) {
+      flat[parent] += w;
+      flat_div[parent] += dw;
     }
   }
-  for (const auto& [key, e] : edges) {
+  stats.assign(n_nodes, NodeStats{});
+  for (size_t n = 0; n < n_nodes; ++n) {
+    stats[n] = NodeStats{flat[n], flat_div[n], cum[n], cum_div[n], false, plain_in[n] != 0};
+  }
+  edges.for_each([&](uint64_t key, const EdgeState& e) {
     NodeStats& callee = stats[static_cast<uint32_t>(key)];
     (e.inline_all ? callee.inline_in : callee.plain_in) = true;
-  }
+  });
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ packages=(
   # toolchain
   g++ cmake make ccache pkg-config ca-certificates
   # model / parsers
-  libfmt-dev zlib1g-dev libzstd-dev protobuf-compiler libprotobuf-dev
+  libfmt-dev zlib1g-dev libzstd-dev libxxhash-dev protobuf-compiler libprotobuf-dev
   # symbolize
   libdw-dev libelf-dev libdebuginfod-dev llvm-14-dev
   # analysis

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <map>
 #include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include "model/huge_page_allocator.h"
 #include "model/profile_builder.h"
@@ -39,17 +39,16 @@ struct LabelKeyHash {
   }
 };
 
-// Two independent 64-bit lanes over a sequence of words. Each step is a bijection of the lane
-// state for a fixed input word, so sequences that differ in one word never collide; the pair of
-// lanes makes any other collision a 2^-128 event.
-struct WordHash {
-  uint64_t a = 0x243F6A8885A308D3ULL, b = 0x13198A2E03707344ULL;
-  void add(uint64_t w) {
-    a = (a ^ w) * 0xff51afd7ed558ccdULL;
-    a ^= a >> 32;
-    b = std::rotl(b + w, 29) * 0xc4ceb9fe1a85ec53ULL;
-  }
+// A callchain's 128-bit XXH3 hash: two samples with equal hashes (and equal sample state, see
+// Converter::fp_key) are taken to have the same callchain, a 2^-128 chance of error per pair.
+struct ChainHash {
+  uint64_t lo = 0, hi = 0;
 };
+
+ChainHash chain_hash(const std::vector<uint64_t>& chain) {
+  XXH128_hash_t h = XXH3_128bits(chain.data(), chain.size() * sizeof(uint64_t));
+  return {h.low64, h.high64};
+}
 
 uint64_t fmix64(uint64_t k) {
   k ^= k >> 33;
@@ -119,10 +118,10 @@ class Converter {
   model::LocationId location(uint32_t pid, uint64_t addr, bool kernel);
   model::LocationId resolve_location(uint32_t pid, uint64_t addr, bool kernel);  // location() without its memo
   // A sample with a plain frame-pointer callchain: see FpSlot.
-  model::Result<void> on_fp_sample(size_t ev_index, bool kernel, int64_t t, const WordHash* chain);
+  model::Result<void> on_fp_sample(size_t ev_index, bool kernel, int64_t t, const ChainHash* chain);
   // The key of an fp sample in slots_: its callchain's hash with everything else that decides its
   // stack and labels (pid, tid, cpu, comm, event, cpumode, and the maps epochs).
-  std::pair<uint64_t, uint64_t> fp_key(const WordHash& chain, uint32_t pid, uint32_t tid, uint32_t cpu,
+  std::pair<uint64_t, uint64_t> fp_key(const ChainHash& chain, uint32_t pid, uint32_t tid, uint32_t cpu,
                                        size_t ev_index, bool kernel);
   // The interned comm of `tid` (memoized until the next COMM, FORK or EXIT).
   model::StringId comm_id(uint32_t tid);
@@ -212,7 +211,7 @@ class Converter {
   struct Ahead {
     const uint8_t* body = nullptr;
     SampleRecord sample;
-    WordHash chain;
+    ChainHash chain;
   };
   static constexpr size_t kAhead = 8;
   std::array<Ahead, 2 * kAhead> ahead_;
@@ -465,15 +464,17 @@ model::LabelSetId Converter::labels_for(uint32_t pid, uint32_t tid, uint32_t cpu
   return labels;
 }
 
-std::pair<uint64_t, uint64_t> Converter::fp_key(const WordHash& chain, uint32_t pid, uint32_t tid, uint32_t cpu,
+std::pair<uint64_t, uint64_t> Converter::fp_key(const ChainHash& chain, uint32_t pid, uint32_t tid, uint32_t cpu,
                                                 size_t ev_index, bool kernel) {
   const uint32_t epoch = pid_epoch(pid);
-  WordHash h = chain;
-  h.add(uint64_t{pid} << 32 | tid);
-  h.add(uint64_t{cpu} << 32 | comm_id(tid).value);
-  h.add(uint64_t{epoch} << 32 | kernel_epoch_);
-  h.add(uint64_t{ev_index} << 1 | (kernel ? 1 : 0));
-  return {fmix64(h.a), fmix64(h.b)};
+  const uint64_t key[6] = {chain.lo,
+                           chain.hi,
+                           uint64_t{pid} << 32 | tid,
+                           uint64_t{cpu} << 32 | comm_id(tid).value,
+                           uint64_t{epoch} << 32 | kernel_epoch_,
+                           uint64_t{ev_index} << 1 | (kernel ? 1 : 0)};
+  XXH128_hash_t h = XXH3_128bits(key, sizeof key);
+  return {h.low64, h.high64};
 }
 
 void Converter::look_ahead(const RawRecord& rec) {
@@ -484,8 +485,7 @@ void Converter::look_ahead(const RawRecord& rec) {
   if (ahead_put_ - ahead_get_ == ahead_.size() || !decode_sample(rec, attr, a.sample)) return;
   ++ahead_put_;
   a.body = rec.body.data();
-  a.chain = WordHash{};
-  for (uint64_t ip : a.sample.callchain) a.chain.add(ip);
+  a.chain = chain_hash(a.sample.callchain);
   const uint16_t mode = a.sample.misc & abi::kMiscCpumodeMask;
   const bool kernel = mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel || mode == abi::kMiscHypervisor;
   const uint32_t cpu = attr.has(abi::kSampleCpu) ? a.sample.cpu : UINT32_MAX;
@@ -493,12 +493,12 @@ void Converter::look_ahead(const RawRecord& rec) {
   __builtin_prefetch(&slots_[h1 & (slots_.size() - 1)]);
 }
 
-model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_t t, const WordHash* chain) {
+model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_t t, const ChainHash* chain) {
   const uint32_t pid = sample_.pid, tid = sample_.tid;
   const uint32_t cpu = info_.events[ev_index].attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX;
-  WordHash own;
+  ChainHash own;
   if (!chain) {
-    for (uint64_t ip : sample_.callchain) own.add(ip);
+    own = chain_hash(sample_.callchain);
     chain = &own;
   }
   auto [h1, h2] = fp_key(*chain, pid, tid, cpu, ev_index, kernel);
@@ -553,7 +553,7 @@ model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_
 model::Result<void> Converter::on_sample(const RawRecord& rec) {
   size_t ev_index = reader_.event_index_for(rec);
   const EventInfo& ev = info_.events[ev_index];
-  const WordHash* chain = nullptr;  // the callchain's hash, when look_ahead made it
+  const ChainHash* chain = nullptr;  // the callchain's hash, when look_ahead made it
   if (looks_ahead(ev.attr) && ahead_get_ < ahead_put_ && ahead_[ahead_get_ % ahead_.size()].body == rec.body.data()) {
     Ahead& a = ahead_[ahead_get_++ % ahead_.size()];
     std::swap(sample_, a.sample);
