@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -14,6 +16,7 @@
 #include <elfutils/libdwfl.h>
 
 #include "symbolize/dwfl_common.h"
+#include "symbolize/fast_unwind.h"
 #include "symbolize/file_finder.h"
 
 namespace profkit::symbolize {
@@ -26,6 +29,9 @@ using parsers::perf::UnwindMap;
 using parsers::perf::UnwindRequest;
 
 constexpr size_t kMaxFrames = 1024;  // a runaway (cyclic) unwind stops here
+
+// Samples unwound by the fast path and by libdwfl, over all unwinders of the process.
+std::atomic<int64_t> g_fast_samples{0}, g_fallback_samples{0};
 
 // The files of one mapped binary, found once per factory and shared by its unwinders.
 struct Binary {
@@ -66,9 +72,11 @@ class Files {
 
 class DwflUnwinder final : public parsers::perf::Unwinder {
  public:
-  explicit DwflUnwinder(Files& files) : files_(files) {}
+  DwflUnwinder(Files& files, bool fast) : files_(files), fast_(fast) {}
   ~DwflUnwinder() override {
     for (auto& [pid, p] : processes_) dwfl_end(p.dwfl);
+    g_fast_samples += fast_samples_;
+    g_fallback_samples += fallback_samples_;
   }
 
   UnwindEnd unwind(const UnwindRequest& request, std::vector<uint64_t>& pcs) override;
@@ -80,11 +88,20 @@ class DwflUnwinder final : public parsers::perf::Unwinder {
   }
 
  private:
+  // A reported module as the fast path sees it: the binary (the key of its CFI rows) and the
+  // load bias of its main ELF, so `addr - bias` is a file address.
+  struct ModuleInfo {
+    const Binary* binary = nullptr;
+    uint64_t bias = 0;
+    bool resolved = false;  // bias looked up
+  };
   struct Process {
     Dwfl* dwfl = nullptr;
     bool attached = false;
     std::unordered_map<uint32_t, Dwfl_Module*> modules;  // mapping id -> module (null: no file)
     std::map<std::pair<std::string, uint64_t>, Dwfl_Module*> reported;  // (file, load bias) -> module
+    std::unordered_map<Dwfl_Module*, ModuleInfo> module_info;
+    std::pair<Dwfl_Module*, ModuleInfo*> last_info{nullptr, nullptr};  // the last module_info hit
   };
 
   static pid_t next_thread(Dwfl*, void* arg, void** thread_argp);
@@ -96,6 +113,9 @@ class DwflUnwinder final : public parsers::perf::Unwinder {
   Dwfl_Module* module_for(uint64_t addr);
   bool read_stack(uint64_t addr, uint64_t& value) const;
   bool read_binary(uint64_t addr, uint64_t& value);
+  bool read_memory(uint64_t addr, uint64_t& value);
+  const CfiRow* cfi_row(uint64_t addr);
+  bool unwind_fast(uint64_t pc, std::vector<uint64_t>& pcs, UnwindEnd& end);
   bool reg(unsigned perf_index, uint64_t& value) const {
     if (perf_index >= 64 || !(request_->regs_mask & (uint64_t{1} << perf_index))) return false;
     size_t i = static_cast<size_t>(std::popcount(request_->regs_mask & ((uint64_t{1} << perf_index) - 1)));
@@ -105,13 +125,20 @@ class DwflUnwinder final : public parsers::perf::Unwinder {
   }
 
   Files& files_;
+  const bool fast_;  // try unwind_fast before libdwfl
   std::unordered_map<uint32_t, Process> processes_;
+  CfiRowCache rows_;
+  int64_t fast_samples_ = 0, fallback_samples_ = 0;
   // The unwind in progress.
   const UnwindRequest* request_ = nullptr;
   Process* process_ = nullptr;
   std::vector<uint64_t>* pcs_ = nullptr;
   uint64_t sp_ = 0;
   bool truncated_ = false;
+  // The mapping module_for found last in this unwind (the address space does not change during
+  // one): [start, end) and its module, so a pc in the same mapping skips the lookups.
+  uint64_t last_map_start_ = 0, last_map_end_ = 0;
+  Dwfl_Module* last_map_module_ = nullptr;
 };
 
 // Registers in perf's numbering (arch/*/include/uapi/asm/perf_regs.h) by DWARF number.
@@ -167,16 +194,18 @@ bool DwflUnwinder::read_binary(uint64_t addr, uint64_t& value) {
   return false;
 }
 
-bool DwflUnwinder::memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg) {
-  auto* self = static_cast<DwflUnwinder*>(arg);
-  uint64_t value = 0;
-  if (self->read_stack(addr, value) || self->read_binary(addr, value)) {
-    *result = value;
-    return true;
-  }
+bool DwflUnwinder::read_memory(uint64_t addr, uint64_t& value) {
+  if (read_stack(addr, value) || read_binary(addr, value)) return true;
   // Above the copy and not in a binary: the stack goes on where perf stopped copying.
-  if (addr >= self->sp_ + self->request_->stack.size()) self->truncated_ = true;
+  if (addr >= sp_ + request_->stack.size()) truncated_ = true;
   return false;
+}
+
+bool DwflUnwinder::memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg) {
+  uint64_t value = 0;
+  if (!static_cast<DwflUnwinder*>(arg)->read_memory(addr, value)) return false;
+  *result = value;
+  return true;
 }
 
 bool DwflUnwinder::set_initial_registers(Dwfl_Thread* thread, void* arg) {
@@ -204,10 +233,16 @@ bool DwflUnwinder::set_initial_registers(Dwfl_Thread* thread, void* arg) {
 
 // Reports the binary mapped at `addr` to the process's Dwfl the first time it is needed.
 Dwfl_Module* DwflUnwinder::module_for(uint64_t addr) {
+  if (addr >= last_map_start_ && addr < last_map_end_) return last_map_module_;
   UnwindMap map;
   if (!request_->maps || !request_->maps->find(request_->pid, addr, map)) return nullptr;
   auto it = process_->modules.find(map.id);
-  if (it != process_->modules.end()) return it->second;
+  if (it != process_->modules.end()) {
+    last_map_start_ = map.start;
+    last_map_end_ = map.end;
+    last_map_module_ = it->second;
+    return it->second;
+  }
   Dwfl_Module* mod = nullptr;
   if (Dwfl_Module* existing = dwfl_addrmodule(process_->dwfl, addr)) {
     // Another mapping of a binary already reported (its other segment), or one that was
@@ -228,7 +263,10 @@ Dwfl_Module* DwflUnwinder::module_for(uint64_t addr) {
       dwfl_report_begin_add(process_->dwfl);
       mod = dwfl_report_elf(process_->dwfl, std::string(name).c_str(), binary.path.c_str(), -1, base, false);
       dwfl_report_end(process_->dwfl, nullptr, nullptr);
-      if (mod) attach_debug_file(mod, &binary.debug_file);
+      if (mod) {
+        attach_debug_file(mod, &binary.debug_file);
+        process_->module_info[mod].binary = &binary;
+      }
       known->second = mod;
     }
   }
@@ -248,6 +286,80 @@ int DwflUnwinder::frame(Dwfl_Frame* state, void* arg) {
   // call instruction, so its line and inline chain are those of the call.
   self->pcs_->push_back(activation ? pc : pc - 1);
   return self->pcs_->size() >= kMaxFrames ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+// The CFI row libdwfl would use at `addr` (the pc, minus one for callers): the module holding it
+// as dwfl_addrmodule finds it, its .eh_frame, else its .debug_frame. Null when the module is
+// unknown or has no ELF.
+const CfiRow* DwflUnwinder::cfi_row(uint64_t addr) {
+  Dwfl_Module* mod = dwfl_addrmodule(process_->dwfl, addr);
+  if (!mod) return nullptr;
+  if (process_->last_info.first != mod) {
+    auto it = process_->module_info.find(mod);
+    if (it == process_->module_info.end()) return nullptr;
+    process_->last_info = {mod, &it->second};
+  }
+  ModuleInfo& info = *process_->last_info.second;
+  if (!info.binary) return nullptr;
+  if (!info.resolved) {
+    // Rows are applied as libdwfl's x86_64 backend applies them: 64-bit x86_64 ELFs only.
+    Dwarf_Addr bias = 0;
+    Elf* elf = dwfl_module_getelf(mod, &bias);
+    GElf_Ehdr ehdr;
+    if (!elf || !gelf_getehdr(elf, &ehdr) || ehdr.e_machine != EM_X86_64 || gelf_getclass(elf) != ELFCLASS64) {
+      info.binary = nullptr;  // never again
+      return nullptr;
+    }
+    info.bias = bias;
+    info.resolved = true;
+  }
+  const uint64_t rel_addr = addr - info.bias;
+  if (const CfiRow* row = rows_.find(info.binary, rel_addr)) return row;
+  CfiRow row;
+  Dwarf_Addr bias = 0;
+  if (Dwarf_CFI* eh = dwfl_module_eh_cfi(mod, &bias)) row = read_cfi_row(eh, addr - bias);
+  if (row.kind == CfiRow::Kind::kNoFde) {
+    if (Dwarf_CFI* dwarf = dwfl_module_dwarf_cfi(mod, &bias)) row = read_cfi_row(dwarf, addr - bias);
+  }
+  return &rows_.insert(info.binary, rel_addr, row);
+}
+
+// Walks the frames as dwfl_getthread_frames with frame() would — the same module reports,
+// memory reads and pcs in the same order — as long as every row is kSimple. False (nothing
+// appended, the truncation flag reset) when a row is not: libdwfl then unwinds the sample.
+bool DwflUnwinder::unwind_fast(uint64_t pc, std::vector<uint64_t>& pcs, UnwindEnd& end) {
+  FrameRegs frames[2];  // the frame being unwound and its caller, alternately
+  FrameRegs* regs = &frames[0];
+  FrameRegs* caller = &frames[1];
+  uint64_t v = 0;
+  for (unsigned dwarf = 0; dwarf < kX86_64FrameRegs; ++dwarf) {
+    if (reg(kX86_64Dwarf[dwarf], v)) regs->put(dwarf, v);
+  }
+  const size_t first = pcs.size();
+  auto read = [this](uint64_t addr, uint64_t& value) { return read_memory(addr, value); };
+  for (bool initial = true;; initial = false) {
+    module_for(pc);
+    // The initial frame's pc is exact; a caller's is a return address, looked up inside the call.
+    const uint64_t at = initial ? pc : pc - 1;
+    const CfiRow* row = cfi_row(at);
+    if (!row || row->kind != CfiRow::Kind::kSimple) {
+      pcs.resize(first);
+      truncated_ = false;
+      return false;
+    }
+    const bool more = apply_cfi_row(*row, *regs, *caller, read);
+    pcs.push_back(at);
+    if (pcs.size() >= kMaxFrames) {
+      end = truncated_ ? UnwindEnd::kTruncated : UnwindEnd::kBroken;
+      return true;
+    }
+    if (!more) {
+      end = truncated_ ? UnwindEnd::kTruncated : UnwindEnd::kComplete;
+      return true;
+    }
+    pc = caller->value[kX86_64ReturnReg];
+    std::swap(regs, caller);
+  }
 }
 
 UnwindEnd DwflUnwinder::unwind(const UnwindRequest& request, std::vector<uint64_t>& pcs) {
@@ -270,6 +382,8 @@ UnwindEnd DwflUnwinder::unwind(const UnwindRequest& request, std::vector<uint64_
   }
   pcs_ = &pcs;
   truncated_ = false;
+  last_map_start_ = last_map_end_ = 0;
+  last_map_module_ = nullptr;
   const size_t first = pcs.size();
   if (!module_for(pc)) {
     pcs.push_back(pc);
@@ -291,6 +405,14 @@ UnwindEnd DwflUnwinder::unwind(const UnwindRequest& request, std::vector<uint64_
       return UnwindEnd::kBroken;
     }
   }
+  if (fast_ && request.arch == UnwindArch::kX86_64) {
+    UnwindEnd end = UnwindEnd::kComplete;
+    if (unwind_fast(pc, pcs, end)) {
+      ++fast_samples_;
+      return end;
+    }
+  }
+  ++fallback_samples_;
   int rc = dwfl_getthread_frames(process_->dwfl, static_cast<pid_t>(request.tid ? request.tid : request.pid), frame, this);
   if (pcs.size() == first) pcs.push_back(pc);
   // A read past the copy ends the walk either way: libdwfl then treats the register it could not
@@ -302,13 +424,17 @@ UnwindEnd DwflUnwinder::unwind(const UnwindRequest& request, std::vector<uint64_
 
 class Factory final : public parsers::perf::UnwinderFactory {
  public:
-  Factory(const Options& options, unsigned threads) : files_(options), threads_(threads ? threads : 1) {}
-  std::unique_ptr<parsers::perf::Unwinder> make() override { return std::make_unique<DwflUnwinder>(files_); }
+  Factory(const Options& options, unsigned threads) : files_(options), threads_(threads ? threads : 1) {
+    const char* slow = std::getenv("PROFKIT_UNWIND_SLOW");
+    fast_ = !(slow && *slow && std::string_view(slow) != "0");
+  }
+  std::unique_ptr<parsers::perf::Unwinder> make() override { return std::make_unique<DwflUnwinder>(files_, fast_); }
   unsigned threads() const override { return threads_; }
 
  private:
   Files files_;
   unsigned threads_;
+  bool fast_ = true;  // PROFKIT_UNWIND_SLOW=1 unwinds every sample with libdwfl
 };
 
 }  // namespace
@@ -316,5 +442,7 @@ class Factory final : public parsers::perf::UnwinderFactory {
 std::unique_ptr<parsers::perf::UnwinderFactory> make_unwinder_factory(const Options& options, unsigned threads) {
   return std::make_unique<Factory>(options, threads);
 }
+
+UnwindCounts unwind_counts() { return UnwindCounts{g_fast_samples.load(), g_fallback_samples.load()}; }
 
 }  // namespace profkit::symbolize
