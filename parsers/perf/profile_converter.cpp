@@ -156,7 +156,8 @@ class Converter {
   size_t value_columns_ = 0;
   std::vector<int64_t> values_;
   std::vector<model::LocationId> frames_;
-  SampleRecord sample_;
+  SampleRecord decoded_;                // the sample being converted, unless look_ahead decoded it
+  SampleRecord* sample_ = &decoded_;  // the sample being converted
   std::vector<model::MappingId> mapping_ids_;  // per Session map index
   model::MappingId unknown_kernel_;
   std::unordered_map<std::pair<uint32_t, uint64_t>, model::LocationId, PairHash> locations_;
@@ -263,12 +264,12 @@ model::LocationId Converter::truncated_location() {
 void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time) {
   if (pending_used_ == pending_.size()) pending_.emplace_back();
   PendingUnwind& p = pending_[pending_used_++];
-  p.regs.assign(sample_.regs_user.begin(), sample_.regs_user.end());
-  p.stack.assign(sample_.stack_user.begin(), sample_.stack_user.begin() + static_cast<ptrdiff_t>(sample_.stack_user_dyn_size));
+  p.regs.assign(sample_->regs_user.begin(), sample_->regs_user.end());
+  p.stack.assign(sample_->stack_user.begin(), sample_->stack_user.begin() + static_cast<ptrdiff_t>(sample_->stack_user_dyn_size));
   p.request = UnwindRequest{};
-  p.request.arch = unwind_arch(info_.arch, sample_.regs_user_abi, attr.sample_regs_user);
-  p.request.pid = sample_.pid;
-  p.request.tid = sample_.tid;
+  p.request.arch = unwind_arch(info_.arch, sample_->regs_user_abi, attr.sample_regs_user);
+  p.request.pid = sample_->pid;
+  p.request.tid = sample_->tid;
   p.request.regs_mask = attr.sample_regs_user;
   p.request.regs = p.regs;
   p.request.stack = p.stack;
@@ -278,7 +279,7 @@ void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, in
   p.values.assign(values_.begin(), values_.end());
   p.labels = labels;
   p.time = time;
-  p.ip = sample_.ip;
+  p.ip = sample_->ip;
   p.pcs.clear();
 }
 
@@ -494,11 +495,11 @@ void Converter::look_ahead(const RawRecord& rec) {
 }
 
 model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_t t, const ChainHash* chain) {
-  const uint32_t pid = sample_.pid, tid = sample_.tid;
-  const uint32_t cpu = info_.events[ev_index].attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX;
+  const uint32_t pid = sample_->pid, tid = sample_->tid;
+  const uint32_t cpu = info_.events[ev_index].attr.has(abi::kSampleCpu) ? sample_->cpu : UINT32_MAX;
   ChainHash own;
   if (!chain) {
-    own = chain_hash(sample_.callchain);
+    own = chain_hash(sample_->callchain);
     chain = &own;
   }
   auto [h1, h2] = fp_key(*chain, pid, tid, cpu, ev_index, kernel);
@@ -506,20 +507,20 @@ model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_
   while (slots_[at].entry && (slots_[at].h1 != h1 || slots_[at].h2 != h2)) at = (at + 1) & mask;
   FpSlot& slot = slots_[at];
   if (slot.entry && !options_.keep_timestamps) {
-    slot.period += static_cast<int64_t>(sample_.period);  // bounded by the event's checked total
+    slot.period += static_cast<int64_t>(sample_->period);  // bounded by the event's checked total
     if (++slot.count == UINT32_MAX) flush_fp_slot(slot);
     return {};
   }
   std::fill(values_.begin(), values_.end(), 0);
   values_[0] = 1;
-  values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
+  values_[1 + ev_index] = static_cast<int64_t>(sample_->period);
   if (slot.entry) {
     const FpEntry& e = fp_entries_[slot.entry - 1];
     builder_.add_sample(e.stack, e.labels, values_, t);
     return {};
   }
   frames_.clear();
-  for (uint64_t ip : sample_.callchain) {
+  for (uint64_t ip : sample_->callchain) {
     if (ip >= abi::kContextMax) {
       if (ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv) kernel = true;
       if (ip == abi::kContextUser || ip == abi::kContextGuestUser) kernel = false;
@@ -527,7 +528,7 @@ model::Result<void> Converter::on_fp_sample(size_t ev_index, bool kernel, int64_
     }
     frames_.push_back(location(pid, ip, kernel));
   }
-  if (frames_.empty()) frames_.push_back(location(pid, sample_.ip, kernel));
+  if (frames_.empty()) frames_.push_back(location(pid, sample_->ip, kernel));
   FpEntry entry{builder_.intern_stack(frames_), labels_for(pid, tid, cpu, comm_id(tid)), static_cast<uint32_t>(ev_index), 0};
   const size_t sample = builder_.add_sample(entry.stack, entry.labels, values_, t);
   if (sample >= UINT32_MAX || fp_entries_.size() >= UINT32_MAX - 1) {
@@ -556,11 +557,12 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
   const ChainHash* chain = nullptr;  // the callchain's hash, when look_ahead made it
   if (looks_ahead(ev.attr) && ahead_get_ < ahead_put_ && ahead_[ahead_get_ % ahead_.size()].body == rec.body.data()) {
     Ahead& a = ahead_[ahead_get_++ % ahead_.size()];
-    std::swap(sample_, a.sample);
+    sample_ = &a.sample;
     chain = &a.chain;
   } else {
     if (looks_ahead(ev.attr)) ahead_get_ = ahead_put_;  // out of step (a record it skipped): start over
-    auto ok = decode_sample(rec, ev.attr, sample_);
+    sample_ = &decoded_;
+    auto ok = decode_sample(rec, ev.attr, decoded_);
     if (!ok) {
       model::Error e = ok.error();
       if (rec.from_compressed) e.message += " (in compressed data)";
@@ -568,21 +570,21 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
       return std::unexpected(std::move(e).in_file(options_.file_name));
     }
   }
-  if (!ev.attr.has(abi::kSamplePeriod)) sample_.period = ev.attr.sample_period_or_freq;
-  const uint16_t mode = sample_.misc & abi::kMiscCpumodeMask;
+  if (!ev.attr.has(abi::kSamplePeriod)) sample_->period = ev.attr.sample_period_or_freq;
+  const uint16_t mode = sample_->misc & abi::kMiscCpumodeMask;
   bool kernel = mode == abi::kMiscKernel || mode == abi::kMiscGuestKernel || mode == abi::kMiscHypervisor;
   frames_.clear();
   // --call-graph dwarf: the kernel records no user callchain; the user part is unwound from the
   // copied registers and stack, after the kernel part (as perf's thread__resolve_callchain).
   const bool dwarf = options_.unwinder && ev.attr.has(abi::kSampleRegsUser) && ev.attr.has(abi::kSampleStackUser) &&
-                     sample_.regs_user_abi != 0 && sample_.stack_user_dyn_size > 0;
-  const bool lbr_stack = (ev.attr.branch_sample_type & kBranchCallStack) && !sample_.branches.empty();
-  auto user_marker = lbr_stack ? std::find(sample_.callchain.begin(), sample_.callchain.end(), abi::kContextUser)
-                               : sample_.callchain.end();
-  const bool fp = !dwarf && !(lbr_stack && user_marker != sample_.callchain.end()) && !sample_.callchain.empty();
+                     sample_->regs_user_abi != 0 && sample_->stack_user_dyn_size > 0;
+  const bool lbr_stack = (ev.attr.branch_sample_type & kBranchCallStack) && !sample_->branches.empty();
+  auto user_marker = lbr_stack ? std::find(sample_->callchain.begin(), sample_->callchain.end(), abi::kContextUser)
+                               : sample_->callchain.end();
+  const bool fp = !dwarf && !(lbr_stack && user_marker != sample_->callchain.end()) && !sample_->callchain.empty();
   if (fp) {
     // (the stack is resolved in on_fp_sample, below)
-  } else if (lbr_stack && user_marker != sample_.callchain.end()) {
+  } else if (lbr_stack && user_marker != sample_->callchain.end()) {
     // --call-graph lbr: the kernel part of the callchain, then the LBR call stack stitched in as
     // perf does it — the first entry's target (where the sample hit), then every entry's source.
     // (A sample with an empty LBR keeps its plain callchain; perf reads past the record there.)
@@ -590,49 +592,49 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     // branch may end elsewhere (a syscall entry, a PLT stub) when branches went unrecorded, and
     // a kernel part of its callchain (skid at a kernel entry) is left out.
     const bool user_mode = !kernel;
-    for (auto it = user_mode ? user_marker : sample_.callchain.begin(); it != user_marker; ++it) {
+    for (auto it = user_mode ? user_marker : sample_->callchain.begin(); it != user_marker; ++it) {
       uint64_t ip = *it;
       if (ip >= abi::kContextMax) {
         kernel = ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv;
         continue;
       }
-      frames_.push_back(location(sample_.pid, ip, kernel));
+      frames_.push_back(location(sample_->pid, ip, kernel));
     }
-    frames_.push_back(location(sample_.pid, user_mode ? sample_.ip : sample_.branches.front().to, false));
-    for (const BranchEntry& b : sample_.branches) frames_.push_back(location(sample_.pid, b.from, false));
-  } else if (!sample_.callchain.empty()) {
-    for (uint64_t ip : sample_.callchain) {
+    frames_.push_back(location(sample_->pid, user_mode ? sample_->ip : sample_->branches.front().to, false));
+    for (const BranchEntry& b : sample_->branches) frames_.push_back(location(sample_->pid, b.from, false));
+  } else if (!sample_->callchain.empty()) {
+    for (uint64_t ip : sample_->callchain) {
       if (ip >= abi::kContextMax) {
         if (ip == abi::kContextKernel || ip == abi::kContextGuestKernel || ip == abi::kContextHv) kernel = true;
         if (ip == abi::kContextUser || ip == abi::kContextGuestUser) kernel = false;
         continue;
       }
       if (dwarf && !kernel) continue;  // unwound below
-      frames_.push_back(location(sample_.pid, ip, kernel));
+      frames_.push_back(location(sample_->pid, ip, kernel));
     }
   }
-  if (dwarf && frames_.empty() && kernel) frames_.push_back(location(sample_.pid, sample_.ip, true));
-  if (!dwarf && !fp && frames_.empty()) frames_.push_back(location(sample_.pid, sample_.ip, kernel));
+  if (dwarf && frames_.empty() && kernel) frames_.push_back(location(sample_->pid, sample_->ip, true));
+  if (!dwarf && !fp && frames_.empty()) frames_.push_back(location(sample_->pid, sample_->ip, kernel));
 
   // Column totals bound every aggregated value (all are >= 0): refusing a total that would
   // overflow keeps the builder's sums defined.
   int64_t new_total = 0;
-  if (sample_.period > uint64_t{INT64_MAX} ||
-      __builtin_add_overflow(period_per_event_[ev_index], static_cast<int64_t>(sample_.period), &new_total)) {
+  if (sample_->period > uint64_t{INT64_MAX} ||
+      __builtin_add_overflow(period_per_event_[ev_index], static_cast<int64_t>(sample_->period), &new_total)) {
     return std::unexpected(model::Error{model::ErrorCode::kLimit,
-                                        fmt::format("sample period {} makes the {} total overflow 64 bits{}", sample_.period,
+                                        fmt::format("sample period {} makes the {} total overflow 64 bits{}", sample_->period,
                                                     ev.name, rec.from_compressed ? " (in compressed data)" : ""),
                                         options_.file_name, rec.offset, -1});
   }
-  int64_t t = (options_.keep_timestamps && ev.attr.has(abi::kSampleTime)) ? static_cast<int64_t>(sample_.time) : 0;
+  int64_t t = (options_.keep_timestamps && ev.attr.has(abi::kSampleTime)) ? static_cast<int64_t>(sample_->time) : 0;
   if (fp) {
     PK_TRY_VOID(on_fp_sample(ev_index, kernel, t, chain));
   } else {
     std::fill(values_.begin(), values_.end(), 0);
     values_[0] = 1;
-    values_[1 + ev_index] = static_cast<int64_t>(sample_.period);
-    model::LabelSetId labels = labels_for(sample_.pid, sample_.tid, ev.attr.has(abi::kSampleCpu) ? sample_.cpu : UINT32_MAX,
-                                          comm_id(sample_.tid));
+    values_[1 + ev_index] = static_cast<int64_t>(sample_->period);
+    model::LabelSetId labels = labels_for(sample_->pid, sample_->tid, ev.attr.has(abi::kSampleCpu) ? sample_->cpu : UINT32_MAX,
+                                          comm_id(sample_->tid));
     if (dwarf) {
       defer_unwind(ev.attr, labels, t);
       if (pending_used_ >= kUnwindBatch) PK_TRY_VOID(flush_unwinds());
@@ -645,8 +647,8 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
   ++samples_per_event_[ev_index];
   period_per_event_[ev_index] = new_total;
   if (ev.attr.has(abi::kSampleTime)) {
-    first_time_ = std::min(first_time_, sample_.time);
-    last_time_ = std::max(last_time_, sample_.time);
+    first_time_ = std::min(first_time_, sample_->time);
+    last_time_ = std::max(last_time_, sample_->time);
   }
   return {};
 }

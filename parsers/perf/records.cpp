@@ -1,6 +1,7 @@
 #include "parsers/perf/records.h"
 
 #include <bit>
+#include <cstring>
 
 #include "parsers/perf/perf_abi.h"
 
@@ -13,7 +14,11 @@ constexpr size_t kMaxBuildIdBytes = 20;
 model::Result<void> read_u64s(ByteReader& r, uint64_t count, std::vector<uint64_t>& out, std::string_view what) {
   if (count > r.remaining() / 8) return r.error(fmt::format("{} claims {} entries but only {} bytes remain", what, count, r.remaining()));
   out.resize(static_cast<size_t>(count));
-  for (auto& v : out) { PK_TRY(v, r.u64(what)); }
+  PK_TRY(auto bytes, r.bytes(count * 8, what));
+  if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  if (r.order() == ByteOrder::kSwapped) {
+    for (auto& v : out) v = std::byteswap(v);
+  }
   return {};
 }
 
