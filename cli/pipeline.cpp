@@ -1,6 +1,7 @@
 #include "cli/pipeline.h"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -56,19 +57,28 @@ model::Result<std::vector<model::Profile>> load_all(const std::string& path, con
     unwinder = symbolize::make_unwinder_factory(options.symbolize, std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
     po.unwinder = unwinder.get();
   }
+  // Opening a binary's DWARF or reading /proc/kallsyms takes tens of milliseconds: each starts on
+  // another thread as soon as the parser meets the mapping's first frame.
+  std::optional<symbolize::Symbolizer> symbolizer;
+  if (!options.no_symbolize) {
+    symbolizer.emplace(options.symbolize);
+    po.on_first_location = [&symbolizer](const parsers::FirstLocation& l) {
+      symbolizer->preload(symbolize::Symbolizer::Hint{std::string(l.file), std::string(l.build_id), l.start, l.limit,
+                                                      l.file_offset, l.address, l.kernel});
+    };
+  }
   auto loaded = [&] {
     StageTimer timer("parse");
     return parsers::load(path, po);
   }();
   if (!loaded) return loaded;
-  if (!options.no_symbolize) {
+  if (symbolizer) {
     for (model::Profile& p : *loaded) {
       if (!symbolize::needs_symbolization(p)) continue;
-      std::vector<symbolize::MappingReport> report;
       StageTimer timer("symbolize");
-      auto symbolized = symbolize::symbolize(std::move(p), options.symbolize, diagnostics, reports ? &report : nullptr);
+      auto symbolized = symbolizer->run(std::move(p), diagnostics);
       if (!symbolized) return std::unexpected(symbolized.error());
-      if (reports) reports->insert(reports->end(), report.begin(), report.end());
+      if (reports) reports->insert(reports->end(), symbolizer->report().begin(), symbolizer->report().end());
       p = std::move(*symbolized);
     }
   }

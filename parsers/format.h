@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,14 @@ class UnwinderFactory;  // parsers/perf/unwind.h
 
 enum class Sniff { kNo, kYes, kNeedMore };
 
+// See ParseOptions::on_first_location.
+struct FirstLocation {
+  std::string_view file, build_id;  // the mapping's
+  uint64_t start = 0, limit = 0, file_offset = 0;
+  uint64_t address = 0;
+  bool kernel = false;
+};
+
 struct ParseOptions {
   std::string file_name = "-";              // for error messages; "-" is stdin
   bool lenient = false;                     // malformed lines become counted warnings
@@ -34,6 +43,10 @@ struct ParseOptions {
   bool input_is_file_mapping = false;
   // Unwinds perf.data `--call-graph dwarf` user stacks; null keeps the sampled ip only.
   perf::UnwinderFactory* unwinder = nullptr;
+  // Called at the first location of each mapping (all kernel mappings count as one) that will
+  // need symbols (perf.data), so the caller may start loading them while parsing goes on. The
+  // views are valid during the call only. May be empty.
+  std::function<void(const FirstLocation&)> on_first_location;
 };
 
 struct Format {

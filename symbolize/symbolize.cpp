@@ -2,6 +2,10 @@
 #include "symbolize/symbolize.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -124,6 +128,33 @@ bool needs_symbolization(const model::Profile& profile) {
 class Symbolizer::Impl {
  public:
   explicit Impl(Options options) : options_(std::move(options)), finder_(options_) {}
+  ~Impl() { finish_preload(); }
+
+  // The preload worker (see Symbolizer::preload): it takes the same steps run() takes for a
+  // mapping, so what it finds (files, opened binaries and their DWARF, kallsyms, resolved
+  // addresses) is in the caches run() reads. Its reports and errors are dropped: run() makes
+  // the reports again and meets the same errors again.
+  void preload(Symbolizer::Hint hint) {
+    {
+      std::lock_guard lock(preload_mutex_);
+      preload_queue_.push_back(std::move(hint));
+    }
+    if (!preload_.joinable()) {
+      preload_ = std::thread([this] { preload_loop(); });
+    } else {
+      preload_wake_.notify_one();
+    }
+  }
+  void finish_preload() {
+    if (!preload_.joinable()) return;
+    {
+      std::lock_guard lock(preload_mutex_);
+      preload_closing_ = true;
+    }
+    preload_wake_.notify_one();
+    preload_.join();
+    preload_closing_ = false;
+  }
 
   // `spent`: `in` itself when the caller gives it up (its stacks may then be moved out).
   model::Result<model::Profile> run(const model::Profile& in, model::Diagnostics& diagnostics,
@@ -137,7 +168,8 @@ class Symbolizer::Impl {
   OpenBinary& open_binary(const FoundFiles& found);
 
   // Resolves `addrs` (process addresses of one mapping) into `out`, filling `report`.
-  model::Result<void> resolve_mapping(const model::Profile& in, const model::Mapping& m, MappingKind kind,
+  model::Result<void> resolve_mapping(const std::string& file, const std::string& build_id, const model::Mapping& m,
+                                      MappingKind kind,
                                       const std::set<int64_t>& pids, const std::vector<uint64_t>& addrs,
                                       std::vector<const FrameChain*>& out, MappingReport& report, Reasons& reasons);
 
@@ -145,6 +177,12 @@ class Symbolizer::Impl {
   FileFinder finder_;
   std::unique_ptr<Backend> backend_;
   std::map<std::string, SymbolTable> kallsyms_;  // by source path
+  void preload_loop();
+  std::thread preload_;
+  std::mutex preload_mutex_;
+  std::condition_variable preload_wake_;
+  std::deque<Symbolizer::Hint> preload_queue_;
+  bool preload_closing_ = false;
   std::map<std::string, OpenBinary> binaries_;  // key: binary path + '\n' + debug file
   std::map<int64_t, std::optional<SymbolTable>> perf_maps_;
   std::map<std::string, FoundFiles> found_;     // key: file + '\n' + build id
@@ -264,14 +302,35 @@ OpenBinary& Symbolizer::Impl::open_binary(const FoundFiles& found) {
   return b;
 }
 
-model::Result<void> Symbolizer::Impl::resolve_mapping(const model::Profile& in, const model::Mapping& m,
-                                                      MappingKind kind, const std::set<int64_t>& pids,
-                                                      const std::vector<uint64_t>& addrs,
+void Symbolizer::Impl::preload_loop() {
+  std::vector<const FrameChain*> out;
+  while (true) {
+    Symbolizer::Hint h;
+    {
+      std::unique_lock lock(preload_mutex_);
+      preload_wake_.wait(lock, [this] { return preload_closing_ || !preload_queue_.empty(); });
+      if (preload_queue_.empty()) return;
+      h = std::move(preload_queue_.front());
+      preload_queue_.pop_front();
+    }
+    const MappingKind kind = classify(h.file, h.kernel, false);
+    if (kind == MappingKind::kJit || (kind == MappingKind::kSpecial && h.build_id.empty())) continue;
+    model::Mapping m;
+    m.start = h.start;
+    m.limit = h.limit;
+    m.file_offset = h.file_offset;
+    MappingReport report;
+    Reasons reasons;
+    (void)resolve_mapping(h.file, h.build_id, m, kind, {}, {h.address}, out, report, reasons);
+  }
+}
+
+model::Result<void> Symbolizer::Impl::resolve_mapping(const std::string& file, const std::string& build_id,
+                                                      const model::Mapping& m, MappingKind kind,
+                                                      const std::set<int64_t>& pids, const std::vector<uint64_t>& addrs,
                                                       std::vector<const FrameChain*>& out, MappingReport& report,
                                                       Reasons& reasons) {
   out.assign(addrs.size(), nullptr);
-  const std::string file(in.str(m.file));
-  const std::string build_id(in.str(m.build_id));
 
   if (kind == MappingKind::kKernel) {
     std::string source, mismatch;
@@ -402,6 +461,7 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const model::Profile& in, 
 
 model::Result<model::Profile> Symbolizer::Impl::run(const model::Profile& in, model::Diagnostics& diagnostics,
                                                     model::Profile* spent) {
+  finish_preload();
   report_.clear();
   if (auto be = backend(); !be) return std::unexpected(be.error());
 
@@ -467,7 +527,7 @@ model::Result<model::Profile> Symbolizer::Impl::run(const model::Profile& in, mo
     report.addresses = static_cast<int64_t>(addrs.size());
     Reasons reasons;
     std::vector<const FrameChain*> chains;
-    if (auto r = resolve_mapping(in, mapping, kinds[m], pids[m], addrs, chains, report, reasons); !r) {
+    if (auto r = resolve_mapping(report.file, report.build_id, mapping, kinds[m], pids[m], addrs, chains, report, reasons); !r) {
       return std::unexpected(r.error());
     }
     MappingResult& res = results[m];
@@ -607,6 +667,8 @@ model::Result<model::Profile> Symbolizer::run(model::Profile&& in, model::Diagno
 }
 
 const std::vector<MappingReport>& Symbolizer::report() const { return impl_->report_; }
+
+void Symbolizer::preload(Hint hint) { impl_->preload(std::move(hint)); }
 
 model::Result<model::Profile> symbolize(const model::Profile& in, const Options& options,
                                         model::Diagnostics& diagnostics, std::vector<MappingReport>* report) {

@@ -74,6 +74,18 @@ class Symbolizer {
   // One entry per mapping that needed symbols in the last run(), in mapping order.
   const std::vector<MappingReport>& report() const;
 
+  // Symbolizing while a parser still reads: preload() hands over one address of a mapping (the
+  // first the parser met), and a thread finds the mapping's files, opens the binary and its
+  // DWARF (or reads kallsyms, for the kernel) and resolves the address into the symbolizer's
+  // caches. The next run() first waits for that thread; output is the same either way. Opening
+  // libc's compressed DWARF or reading /proc/kallsyms takes tens of milliseconds each.
+  struct Hint {
+    std::string file, build_id;
+    uint64_t start = 0, limit = 0, file_offset = 0, address = 0;
+    bool kernel = false;
+  };
+  void preload(Hint hint);
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

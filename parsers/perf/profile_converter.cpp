@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -139,7 +140,9 @@ class Converter {
   // unwound together, on the factory's threads; then, in arrival order, their stacks are built
   // and added. The batch is flushed when full, before any record that changes the address
   // spaces, and at the end — so every sample is unwound against the maps of its own time.
-  void defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time);
+  // `stack_stays_valid`: the sample's stack bytes outlive the batch (a view into the input, not
+  // into decompressed data), so they need no copy.
+  void defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time, bool stack_stays_valid);
   model::Result<void> flush_unwinds();
   model::LocationId truncated_location();
   // The timestamp of a kernel record, or nullopt when it carries none.
@@ -160,6 +163,8 @@ class Converter {
   SampleRecord* sample_ = &decoded_;  // the sample being converted
   std::vector<model::MappingId> mapping_ids_;  // per Session map index
   model::MappingId unknown_kernel_;
+  std::vector<bool> hinted_;    // per mapping: on_first_location was called
+  bool kernel_hinted_ = false;  // likewise for all kernel mappings
   std::unordered_map<std::pair<uint32_t, uint64_t>, model::LocationId, PairHash> locations_;
   std::unordered_map<LabelKey, model::LabelSetId, LabelKeyHash> labels_;
   // Frame-pointer samples, the bulk of most captures, are resolved once per distinct key (see
@@ -242,6 +247,8 @@ class Converter {
     UnwindEnd end = UnwindEnd::kComplete;
   };
   static constexpr size_t kUnwindBatch = 256;
+  static constexpr std::chrono::nanoseconds kSlowUnwind{20000};
+  bool slow_unwinds_ = false;  // a batch averaged over kSlowUnwind a sample: unwind on all threads
   SessionMaps session_maps_{session_};
   std::vector<std::unique_ptr<Unwinder>> unwinders_;  // one per thread
   std::vector<PendingUnwind> pending_;                // reused: pending_used_ are live
@@ -261,18 +268,23 @@ model::LocationId Converter::truncated_location() {
   return truncated_;
 }
 
-void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time) {
+void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time, bool stack_stays_valid) {
   if (pending_used_ == pending_.size()) pending_.emplace_back();
   PendingUnwind& p = pending_[pending_used_++];
   p.regs.assign(sample_->regs_user.begin(), sample_->regs_user.end());
-  p.stack.assign(sample_->stack_user.begin(), sample_->stack_user.begin() + static_cast<ptrdiff_t>(sample_->stack_user_dyn_size));
+  const std::span<const uint8_t> stack = sample_->stack_user.first(static_cast<size_t>(sample_->stack_user_dyn_size));
+  if (stack_stays_valid) {
+    p.stack.clear();
+  } else {
+    p.stack.assign(stack.begin(), stack.end());
+  }
   p.request = UnwindRequest{};
   p.request.arch = unwind_arch(info_.arch, sample_->regs_user_abi, attr.sample_regs_user);
   p.request.pid = sample_->pid;
   p.request.tid = sample_->tid;
   p.request.regs_mask = attr.sample_regs_user;
   p.request.regs = p.regs;
-  p.request.stack = p.stack;
+  p.request.stack = stack_stays_valid ? stack : std::span<const uint8_t>(p.stack);
   p.request.swap_bytes = info_.order == ByteOrder::kSwapped;
   p.request.maps = &session_maps_;
   p.frames.assign(frames_.begin(), frames_.end());
@@ -285,7 +297,11 @@ void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, in
 
 model::Result<void> Converter::flush_unwinds() {
   if (pending_used_ == 0) return {};
-  const size_t threads = std::max<size_t>(1, std::min<size_t>(options_.unwinder->threads(), pending_used_ / 16 + 1));
+  // Threads only pay when unwinds are slow (libdwfl's general walk): the direct CFI path takes
+  // well under a microsecond a sample, less than handing samples to another thread costs. So
+  // batches run on one thread until one averages over kSlowUnwind per sample.
+  const size_t threads = slow_unwinds_ ? std::max<size_t>(1, std::min<size_t>(options_.unwinder->threads(), pending_used_ / 16 + 1)) : 1;
+  const auto started = std::chrono::steady_clock::now();
   while (unwinders_.size() < threads) unwinders_.push_back(options_.unwinder->make());
   // Thread k unwinds samples k, k + threads, …: each unwinder keeps its own per-process state,
   // and reads the session (unchanged until the flush ends) without writing it.
@@ -299,6 +315,9 @@ model::Result<void> Converter::flush_unwinds() {
   for (size_t k = 1; k < threads; ++k) helpers.emplace_back(work, k);
   work(0);
   for (std::thread& t : helpers) t.join();
+  if (!slow_unwinds_ && pending_used_ >= 16) {
+    slow_unwinds_ = std::chrono::steady_clock::now() - started > kSlowUnwind * static_cast<int64_t>(pending_used_);
+  }
   for (size_t i = 0; i < pending_used_; ++i) {
     PendingUnwind& p = pending_[i];
     ++unwound_[static_cast<size_t>(p.end)];
@@ -403,6 +422,17 @@ model::LocationId Converter::resolve_location(uint32_t pid, uint64_t addr, bool 
   loc.kind = kernel ? model::FrameKind::kKernel : model::FrameKind::kNormal;
   model::LocationId id = builder_.add_location(std::move(loc));
   locations_.emplace(key, id);
+  if (options_.on_first_location && mid) {
+    // Once per mapping, once for all kernel mappings.
+    if (hinted_.size() <= mid.index()) hinted_.resize(mid.index() + 1);
+    if (!hinted_[mid.index()] && !(kernel && kernel_hinted_)) {
+      hinted_[mid.index()] = true;
+      kernel_hinted_ |= kernel;
+      const model::Mapping& m = builder_.peek().mapping(mid);
+      options_.on_first_location(
+          FirstLocation{builder_.str(m.file), builder_.str(m.build_id), m.start, m.limit, m.file_offset, addr, kernel});
+    }
+  }
   return id;
 }
 
@@ -636,7 +666,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
     model::LabelSetId labels = labels_for(sample_->pid, sample_->tid, ev.attr.has(abi::kSampleCpu) ? sample_->cpu : UINT32_MAX,
                                           comm_id(sample_->tid));
     if (dwarf) {
-      defer_unwind(ev.attr, labels, t);
+      defer_unwind(ev.attr, labels, t, !rec.from_compressed);
       if (pending_used_ >= kUnwindBatch) PK_TRY_VOID(flush_unwinds());
     } else {
       builder_.add_sample(builder_.intern_stack(frames_), labels, values_, t);

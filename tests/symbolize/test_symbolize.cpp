@@ -365,3 +365,41 @@ TEST_CASE("symbolize::a reused Symbolizer resolves each binary once") {
   CHECK(a->locations() == b->locations());
   CHECK(s.report().size() == 1);
 }
+
+TEST_CASE("symbolize::preloading while parsing changes nothing in the output or the reports") {
+  // What `load_all` does: the parser hints each mapping's first address (and the kernel's) to a
+  // Symbolizer's preload thread while it reads; run() afterwards must give what a cold run gives.
+  const Demo d = demo();
+  const std::string demo_file = test::testdata("symbolize/inline_demo").string();
+  auto in = test::make_unsymbolized({demo_mapping(demo_file, d.build_id, d.hot_loop),
+                                     demo_mapping("/nonexistent/libgone.so", "00112233", 0x1234)});
+  auto opts = test::hermetic_options();
+  model::Diagnostics cold_diags;
+  std::vector<symbolize::MappingReport> cold_report;
+  auto cold = symbolize::symbolize(in, opts, cold_diags, &cold_report);
+  REQUIRE(cold);
+
+  symbolize::Symbolizer warm(opts);
+  warm.preload({demo_file, d.build_id, kBase, kBase + 0x5000, 0, kBase + d.hot_loop, false});
+  warm.preload({"/nonexistent/libgone.so", "00112233", kBase, kBase + 0x5000, 0, kBase + 0x1234, false});
+  warm.preload({"[kernel.kallsyms]", "", 0, UINT64_MAX, 0, 0xffffffff81000000, true});
+  warm.preload({"//anon", "", 0x1000, 0x2000, 0, 0x1100, false});
+  model::Diagnostics warm_diags;
+  auto hot = warm.run(model::Profile(in), warm_diags);  // the moving overload, as load_all calls it
+  REQUIRE(hot);
+  CHECK(hot->locations() == cold->locations());
+  CHECK(hot->functions() == cold->functions());
+  CHECK(hot->mappings() == cold->mappings());
+  REQUIRE(hot->sample_count() == cold->sample_count());
+  for (size_t i = 0; i < hot->sample_count(); ++i) {
+    auto a = hot->stack(hot->sample(i).stack), b = cold->stack(cold->sample(i).stack);
+    CHECK(std::vector<model::LocationId>(a.begin(), a.end()) == std::vector<model::LocationId>(b.begin(), b.end()));
+  }
+  REQUIRE(warm.report().size() == cold_report.size());
+  for (size_t i = 0; i < cold_report.size(); ++i) {
+    CHECK(warm.report()[i].state == cold_report[i].state);
+    CHECK(warm.report()[i].reason == cold_report[i].reason);
+    CHECK(warm.report()[i].resolved == cold_report[i].resolved);
+  }
+  CHECK(warm_diags.summary() == cold_diags.summary());
+}
