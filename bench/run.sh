@@ -5,7 +5,8 @@
 #
 # Makes its inputs under bench/work (not committed): a frame-pointer perf.data of two processes
 # of `bench/workload.c --deep` (stacks 30 to 100 frames deep, ~80k distinct; >= 250 MB, about
-# 10 MB with --quick), a --call-graph dwarf capture (>= 100 MB unless --quick), and the
+# 10 MB with --quick), two --call-graph dwarf captures of 15 s and 45 s (>= 100 MB and
+# >= 350 MB unless --quick: fixed costs such as reading kallsyms weigh less in the second), and the
 # collapsed stacks FlameGraph makes of the first. Each row is the best of $RUNS runs (one run
 # when a run takes over 20 s): wall seconds and peak RSS, and profkit's ratio to the anchor.
 # Anchors: perf report (its default call-graph mode, and -g none), perf script +
@@ -55,7 +56,8 @@ compare() {
 # workload's 512 fixed paths $rounds times, sampled every 50 us of CPU time (cpu-clock -c 50000).
 rounds=520
 dwarf_seconds=15
-if ((quick)); then rounds=20 dwarf_seconds=2; fi
+dwarf_long_seconds=45
+if ((quick)); then rounds=20 dwarf_seconds=2 dwarf_long_seconds=4; fi
 fp=$work/fp-deep-$rounds.perf.data
 
 if command -v perf >/dev/null && [[ ! -f $fp ]]; then
@@ -66,11 +68,14 @@ if command -v perf >/dev/null && [[ ! -f $fp ]]; then
   size=$(du -m "$fp" | cut -f1)
   ((quick || size >= 250)) || echo "warning: the capture has only $size MB (raise rounds in bench/run.sh)" >&2
 fi
-if command -v perf >/dev/null && [[ ! -f $work/dwarf.perf.data ]]; then
-  echo "recording --call-graph dwarf capture (${dwarf_seconds}s)…" >&2
-  [[ -x $work/workload-nofp ]] || gcc -O2 -g -fomit-frame-pointer -o "$work/workload-nofp" "$here/workload.c"
-  (cd "$work" && env -i PATH=/usr/bin:/bin perf record -q -N -e cpu-clock -F 999 --call-graph dwarf,8192 -o dwarf.perf.data ./workload-nofp "$dwarf_seconds" >/dev/null 2>&1) || true
-fi
+for pair in "dwarf.perf.data:$dwarf_seconds" "dwarf-long.perf.data:$dwarf_long_seconds"; do
+  name=${pair%%:*} seconds=${pair##*:}
+  if command -v perf >/dev/null && [[ ! -f $work/$name ]]; then
+    echo "recording --call-graph dwarf capture $name (${seconds}s)…" >&2
+    [[ -x $work/workload-nofp ]] || gcc -O2 -g -fomit-frame-pointer -o "$work/workload-nofp" "$here/workload.c"
+    (cd "$work" && env -i PATH=/usr/bin:/bin perf record -q -N -e cpu-clock -F 999 --call-graph dwarf,8192 -o "$name" ./workload-nofp "$seconds" >/dev/null 2>&1) || true
+  fi
+done
 
 if [[ -f $fp ]]; then
   size=$(du -m "$fp" | cut -f1)
@@ -91,11 +96,12 @@ if [[ -f $fp ]]; then
       "flamegraph.pl" "$fg/flamegraph.pl $work/fp.folded"
   fi
 fi
-if [[ -f $work/dwarf.perf.data ]]; then
-  size=$(du -m "$work/dwarf.perf.data" | cut -f1)
-  compare "top, --call-graph dwarf (${size} MB)" "$profkit top $work/dwarf.perf.data" \
-    "perf report --no-children" "perf report -i $work/dwarf.perf.data --stdio --no-children"
-fi
+for name in dwarf.perf.data dwarf-long.perf.data; do
+  [[ -f $work/$name ]] || continue
+  size=$(du -m "$work/$name" | cut -f1)
+  compare "top, --call-graph dwarf (${size} MB)" "$profkit top $work/$name" \
+    "perf report --no-children" "perf report -i $work/$name --stdio --no-children"
+done
 if command -v go >/dev/null && [[ -f $root/testdata/go/cpu.pb.gz ]]; then
   compare "top, Go CPU pprof" "$profkit top $root/testdata/go/cpu.pb.gz" \
     "go tool pprof -top" "go tool pprof -top $root/testdata/go/cpu.pb.gz"

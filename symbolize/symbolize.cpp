@@ -135,6 +135,16 @@ class Symbolizer::Impl {
   // addresses) is in the caches run() reads. Its reports and errors are dropped: run() makes
   // the reports again and meets the same errors again.
   void preload(Symbolizer::Hint hint) {
+    if (hint.kernel) {
+      // Kernel symbols on a thread of their own: kallsyms() shares no state with the files'
+      // steps, and /proc/kallsyms is kernel work that overlaps well with them.
+      if (kernel_preload_.joinable()) return;
+      kernel_preload_ = std::thread([this, build_id = std::move(hint.build_id)] {
+        std::string source, mismatch;
+        (void)kallsyms(build_id, source, mismatch);
+      });
+      return;
+    }
     {
       std::lock_guard lock(preload_mutex_);
       preload_queue_.push_back(std::move(hint));
@@ -146,6 +156,7 @@ class Symbolizer::Impl {
     }
   }
   void finish_preload() {
+    if (kernel_preload_.joinable()) kernel_preload_.join();
     if (!preload_.joinable()) return;
     {
       std::lock_guard lock(preload_mutex_);
@@ -179,6 +190,7 @@ class Symbolizer::Impl {
   std::map<std::string, SymbolTable> kallsyms_;  // by source path
   void preload_loop();
   std::thread preload_;
+  std::thread kernel_preload_;
   std::mutex preload_mutex_;
   std::condition_variable preload_wake_;
   std::deque<Symbolizer::Hint> preload_queue_;
@@ -313,8 +325,11 @@ void Symbolizer::Impl::preload_loop() {
       h = std::move(preload_queue_.front());
       preload_queue_.pop_front();
     }
+    // Kernel symbols are kernel_preload_'s alone (kallsyms_ is not shared between the threads).
     const MappingKind kind = classify(h.file, h.kernel, false);
-    if (kind == MappingKind::kJit || (kind == MappingKind::kSpecial && h.build_id.empty())) continue;
+    if (kind == MappingKind::kKernel || kind == MappingKind::kJit || (kind == MappingKind::kSpecial && h.build_id.empty())) {
+      continue;
+    }
     model::Mapping m;
     m.start = h.start;
     m.limit = h.limit;
