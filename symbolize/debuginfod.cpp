@@ -1,12 +1,15 @@
 // symbolize/debuginfod.cpp — the libdebuginfod calls, a deadline per lookup, remembered answers.
 #include "symbolize/debuginfod.h"
 
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <type_traits>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -32,6 +35,46 @@ std::string lower(std::string s) {
   return s;
 }
 
+// libdebuginfod, loaded on first use: it links libcurl and some 25 libraries more, which would
+// otherwise be loaded (and relocated) at every start of profkit, some 5 ms, for a feature that
+// is used only when DEBUGINFOD_URLS is set and a debug file is missing. (libdw loads it the
+// same way.)
+struct Api {
+  decltype(&debuginfod_begin) begin = nullptr;
+  decltype(&debuginfod_end) end = nullptr;
+  decltype(&debuginfod_set_user_data) set_user_data = nullptr;
+  decltype(&debuginfod_get_user_data) get_user_data = nullptr;
+  decltype(&debuginfod_set_progressfn) set_progressfn = nullptr;
+  decltype(&debuginfod_find_debuginfo) find_debuginfo = nullptr;
+  decltype(&debuginfod_find_executable) find_executable = nullptr;
+  std::string error;  // why it could not be loaded
+};
+
+const Api& api() {
+  static const Api loaded = [] {
+    Api a;
+    void* lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* why = dlerror();
+      a.error = fmt::format("libdebuginfod.so.1 cannot be loaded ({}); install libdebuginfod1", why ? why : "not found");
+      return a;
+    }
+    auto get = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
+      if (!fn && a.error.empty()) a.error = fmt::format("libdebuginfod.so.1 has no {}", name);
+    };
+    get(a.begin, "debuginfod_begin");
+    get(a.end, "debuginfod_end");
+    get(a.set_user_data, "debuginfod_set_user_data");
+    get(a.get_user_data, "debuginfod_get_user_data");
+    get(a.set_progressfn, "debuginfod_set_progressfn");
+    get(a.find_debuginfo, "debuginfod_find_debuginfo");
+    get(a.find_executable, "debuginfod_find_executable");
+    return a;
+  }();
+  return loaded;
+}
+
 }  // namespace
 
 // The libdebuginfod session and the deadline its progress callback checks.
@@ -43,21 +86,22 @@ struct DebuginfodClient::Handle {
   long received = 0;       // bytes downloaded so far in the current lookup
 
   Handle() {
-    client = debuginfod_begin();
+    if (!api().error.empty()) return;
+    client = api().begin();
     if (client) {
-      debuginfod_set_user_data(client, this);
-      debuginfod_set_progressfn(client, &Handle::progress);
+      api().set_user_data(client, this);
+      api().set_progressfn(client, &Handle::progress);
     }
   }
   ~Handle() {
-    if (client) debuginfod_end(client);
+    if (client) api().end(client);
   }
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
 
   // Called by libdebuginfod about once a second while it waits or transfers; non-zero aborts.
   static int progress(debuginfod_client* c, long done, long /*total*/) {
-    auto* self = static_cast<Handle*>(debuginfod_get_user_data(c));
+    auto* self = static_cast<Handle*>(api().get_user_data(c));
     if (!self) return 0;
     if (done > self->received) self->received = done;
     if (!self->has_deadline || Clock::now() < self->deadline) return 0;
@@ -90,7 +134,7 @@ model::Result<std::string> DebuginfodClient::find(Kind kind, const std::string& 
   }
   if (!handle_) handle_ = std::make_unique<Handle>();
   if (!handle_->client) {
-    answer = model::make_error(model::ErrorCode::kIo, "debuginfod_begin failed");
+    answer = model::make_error(model::ErrorCode::kIo, api().error.empty() ? std::string("debuginfod_begin failed") : api().error);
     dead_ = "the debuginfod client could not be started";
     return answers_.emplace(key, std::move(answer)).first->second;
   }
@@ -103,8 +147,8 @@ model::Result<std::string> DebuginfodClient::find(Kind kind, const std::string& 
   }
   char* path = nullptr;
   const auto* id = reinterpret_cast<const unsigned char*>(build_id.c_str());
-  int rc = kind == Kind::kDebuginfo ? debuginfod_find_debuginfo(handle_->client, id, 0, &path)
-                                    : debuginfod_find_executable(handle_->client, id, 0, &path);
+  int rc = kind == Kind::kDebuginfo ? api().find_debuginfo(handle_->client, id, 0, &path)
+                                    : api().find_executable(handle_->client, id, 0, &path);
   if (rc >= 0) {
     close(rc);  // we reopen the cached file by path
     answer = std::string(path ? path : "");

@@ -190,6 +190,8 @@ model::Result<std::optional<RawRecord>> PerfReader::next_top_level(bool apply_me
   for (size_t line = (pos_ + kPrefetch) & ~size_t{63}; line < pos_ + rec.size + kPrefetch && line < end_; line += 64) {
     __builtin_prefetch(bytes_.data() + line);
   }
+  // Big records (dwarf stack copies) are further apart than that: also the header after next.
+  if (rec.size > kPrefetch / 4 && pos_ + 2 * size_t{rec.size} < end_) __builtin_prefetch(bytes_.data() + pos_ + 2 * size_t{rec.size});
   pos_ += rec.size;
   // Records whose payload follows them in the stream, outside header.size.
   uint64_t trailing = 0;
