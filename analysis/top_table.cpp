@@ -99,8 +99,10 @@ StackValues sum_by_stack(const model::Profile& p, bool mean) {
 // `kept` (when non-empty) hides dropped nodes: edges then jump over them, and a stack whose leaf
 // node is dropped adds no flat value. Edges are tracked only into nodes that can be reached
 // inline (an inner line of some location); every other in-edge is a plain call.
+// `inline_edges` (optional) receives every caller -> callee edge into an inlinable node.
 void accumulate(const model::Profile& p, const NodeMap& nodes, const StackValues& sv, const std::vector<bool>& can_inline,
-                const std::vector<bool>& kept, std::vector<NodeStats>& stats) {
+                const std::vector<bool>& kept, std::vector<NodeStats>& stats,
+                std::vector<std::pair<uint32_t, uint32_t>>* inline_edges = nullptr) {
   // The walk below is the hot loop of `top` (every frame of every distinct stack): plain arrays,
   // and the common cases without branches that depend on the data.
   const size_t n_nodes = nodes.size();
@@ -169,6 +171,7 @@ void accumulate(const model::Profile& p, const NodeMap& nodes, const StackValues
   edges.for_each([&](uint64_t key, const EdgeState& e) {
     NodeStats& callee = stats[static_cast<uint32_t>(key)];
     (e.inline_all ? callee.inline_in : callee.plain_in) = true;
+    if (inline_edges) inline_edges->emplace_back(static_cast<uint32_t>(key >> 32), static_cast<uint32_t>(key));
   });
 }
 
@@ -198,7 +201,8 @@ TopTable build_top_table(const model::Profile& p, const TopOptions& o) {
   }
   const StackValues sv = sum_by_stack(p, o.mean);
   std::vector<NodeStats> stats;
-  accumulate(p, nodes, sv, can_inline, {}, stats);
+  std::vector<std::pair<uint32_t, uint32_t>> inline_edges;
+  accumulate(p, nodes, sv, can_inline, {}, stats, &inline_edges);
 
   // Cutoff from the sum of raw flat values (pprof: Nodes.Sum() of the full graph).
   int64_t flat_sum = 0;
@@ -221,7 +225,11 @@ TopTable build_top_table(const model::Profile& p, const TopOptions& o) {
   }
   // Dropping nodes changes no flat or cum value, only which edges exist (they jump over dropped
   // nodes), so the second walk is needed only for inline labels.
-  if (t.dropped_nodes > 0 && any_inline) accumulate(p, nodes, sv, can_inline, kept, stats);
+  // And only when a dropped node is the direct caller of a shown inlinable node somewhere: else
+  // every edge into such a node is the same with or without the dropped nodes.
+  const bool edges_change = std::any_of(inline_edges.begin(), inline_edges.end(),
+                                        [&](const auto& e) { return kept[e.second] && !kept[e.first]; });
+  if (t.dropped_nodes > 0 && any_inline && edges_change) accumulate(p, nodes, sv, can_inline, kept, stats);
   t.kept_nodes = static_cast<int64_t>(order.size());
 
   auto flat_of = [&](uint32_t n) { return o.mean ? divided(stats[n].flat, stats[n].flat_div) : stats[n].flat; };
