@@ -171,8 +171,8 @@ class Converter {
   // fp_key) and then only counted: a slot's entry remembers the stack, the labels and the builder
   // sample its key resolved to, and the slot accumulates the count and period of later samples
   // with that key (flushed into the builder at the end). Open addressing with linear probing, a
-  // power-of-two size at most half full, half a cache line a slot; the key is the slot's two
-  // hash lanes, 128 bits. Slots of an older maps epoch never match again.
+  // power-of-two size at most half full, half a cache line a slot; the key is the slot's
+  // (h1, h2), 128 bits of XXH3 (see fp_key). Slots of an older maps epoch never match again.
   struct alignas(32) FpSlot {
     uint64_t h1 = 0, h2 = 0;
     int64_t period = 0;  // not yet added to the entry's sample
@@ -204,7 +204,7 @@ class Converter {
   // linear probing, a power-of-two size at most half full. Entries of older epochs never match.
   struct LocationSlot {
     uint64_t addr = 0;
-    uint32_t owner = 0;  // pid + 1, or 0 for a kernel-context address
+    uint64_t owner = 0;  // the pid, or kKernelOwner for a kernel-context address
     uint32_t epoch = 0;
     model::LocationId id;  // LocationId{}: empty
   };
@@ -375,13 +375,14 @@ model::MappingId Converter::mapping(uint32_t index) {
 }
 
 model::LocationId Converter::location(uint32_t pid, uint64_t addr, bool kernel) {
-  const uint32_t owner = kernel ? 0 : pid + 1;
+  constexpr uint64_t kKernelOwner = uint64_t{1} << 32;  // no pid (pid -1 included) is this
+  const uint64_t owner = kernel ? kKernelOwner : pid;
   uint32_t epoch = kernel_epoch_;
   if (!kernel) {
     epoch = pid_epoch(pid);
   }
   const size_t mask = location_slots_.size() - 1;
-  size_t at = fmix64(addr ^ (uint64_t{owner} << 40)) & mask;
+  size_t at = fmix64(addr ^ fmix64(owner)) & mask;
   for (; location_slots_[at].id; at = (at + 1) & mask) {
     const LocationSlot& e = location_slots_[at];
     if (e.addr == addr && e.owner == owner && e.epoch == epoch) return e.id;
@@ -393,7 +394,7 @@ model::LocationId Converter::location(uint32_t pid, uint64_t addr, bool kernel) 
     const size_t gmask = grown.size() - 1;
     for (const LocationSlot& e : location_slots_) {
       if (!e.id) continue;
-      size_t j = fmix64(e.addr ^ (uint64_t{e.owner} << 40)) & gmask;
+      size_t j = fmix64(e.addr ^ fmix64(e.owner)) & gmask;
       while (grown[j].id) j = (j + 1) & gmask;
       grown[j] = e;
     }
