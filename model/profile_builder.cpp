@@ -71,6 +71,25 @@ MappingId ProfileBuilder::add_mapping(const Mapping& m) {
   return id;
 }
 
+void ProfileBuilder::make_main_mapping(MappingId id) {
+  if (!id.valid() || id.index() == 0 || id.index() >= profile_.mappings_.size()) return;
+  const MappingId first = MappingId::from_index(0);
+  std::swap(profile_.mappings_[0], profile_.mappings_[id.index()]);
+  for (Location& l : profile_.locations_) {
+    if (l.mapping == first) {
+      l.mapping = id;
+    } else if (l.mapping == id) {
+      l.mapping = first;
+    }
+  }
+  if (options_.dedup_tables) {
+    mapping_index_.clear();
+    for (size_t i = 0; i < profile_.mappings_.size(); ++i) mapping_index_.emplace(profile_.mappings_[i], MappingId::from_index(i));
+    location_index_.clear();
+    for (size_t i = 0; i < profile_.locations_.size(); ++i) location_index_.emplace(profile_.locations_[i], LocationId::from_index(i));
+  }
+}
+
 FunctionId ProfileBuilder::add_function(const Function& f) {
   if (options_.dedup_tables) {
     if (auto it = function_index_.find(f); it != function_index_.end()) return it->second;

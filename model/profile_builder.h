@@ -40,6 +40,9 @@ class ProfileBuilder {
   void set_decimals(size_t type_index, int32_t decimals);
 
   MappingId add_mapping(const Mapping& m);
+  // Makes `id` the first mapping (pprof's "main binary", shown as File:), swapping it with the
+  // current first one in the mappings and in every location. Ids handed out before change.
+  void make_main_mapping(MappingId id);
   FunctionId add_function(const Function& f);
   LocationId add_location(Location loc);
   // Convenience: a location with one line calling a function named `name` (no mapping).

@@ -916,6 +916,15 @@ model::Result<model::Profile> Converter::run() {
   }
   write_metadata(p);
   p.source_format = "perf.data";
+  // pprof shows the first mapping as the profile's binary (File:). Mappings are made in the
+  // order frames first needed them, which may be the kernel's or a library's: the first user
+  // file mapping the session saw (the executable, as perf lists a process's maps) goes first.
+  for (size_t index = 0; index < mapping_ids_.size(); ++index) {
+    const MapInfo& info = session_.map(static_cast<uint32_t>(index));
+    if (!mapping_ids_[index] || info.kernel || info.filename.empty() || info.filename.front() != '/') continue;
+    builder_.make_main_mapping(mapping_ids_[index]);  // (mapping_ids_ is not used any more)
+    break;
+  }
   auto profile = builder_.finish();
   if (!profile) return std::unexpected(std::move(profile.error()).in_file(options_.file_name));
   return profile;

@@ -781,3 +781,23 @@ TEST_CASE("parsers::perf aggregated samples equal the per-sample conversion, key
     CHECK(aggregated->total(0) == each->total(0));
   }
 }
+
+TEST_CASE("parsers::perf the executable is the first mapping (pprof's File:)") {
+  // Mappings are made in the order frames need them, often the kernel's first; pprof and
+  // profkit's reports name the profile after mapping 0, so the converter puts the first user
+  // file mapping perf listed (the executable) there, and every location follows its mapping.
+  for (const auto& [name, exe] : {std::pair{"pipe.data", "hot"}, std::pair{"fp.data", "hot"}, std::pair{"unwind-small.data", "unwind"}}) {
+    CAPTURE(std::string(name));
+    auto p = convert(test::read_file(test::testdata("perf") / name));
+    REQUIRE(p);
+    REQUIRE(!p->mappings().empty());
+    std::string_view file = p->str(p->mappings()[0].file);
+    CHECK(file.substr(file.find_last_of('/') + 1) == exe);
+    bool kernel_frames_in_kernel_mappings = true;
+    for (const model::Location& l : p->locations()) {
+      if (l.kind != model::FrameKind::kKernel || !l.mapping.valid()) continue;
+      kernel_frames_in_kernel_mappings &= p->str(p->mapping(l.mapping).file).starts_with("[kernel");
+    }
+    CHECK(kernel_frames_in_kernel_mappings);
+  }
+}
