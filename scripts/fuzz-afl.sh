@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/fuzz-afl.sh — coverage-guided fuzzing of the parsers with AFL++ (Debian package afl++).
 #
-#   scripts/fuzz-afl.sh [SECONDS] [TARGET…]     default: 300 s each for perf_data perf_dwarf pprof
+#   scripts/fuzz-afl.sh [SECONDS] [TARGET…]     default: 300 s each for perf_data perf_dwarf pprof inflated_elf
 #
 # Builds the fuzz targets of tests/fuzz/ and the libraries they reach with afl-g++ (AFL++'s GCC
 # instrumentation) into build-afl/, seeds afl-fuzz with tests/fuzz/corpus/TARGET, and copies
@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-300}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(perf_data perf_dwarf pprof)
+((${#targets[@]})) || targets=(perf_data perf_dwarf pprof inflated_elf)
 command -v afl-g++ >/dev/null || { echo "fuzz-afl: install afl++ (apt-get install afl++)" >&2; exit 2; }
 out=$root/build-afl
 mkdir -p "$out/obj"
@@ -20,7 +20,7 @@ cd "$root"
 [[ -f build/gen/parsers/pprof/profile.pb.cc ]] || { echo "fuzz-afl: build once first (scripts/build.sh) for the generated protobuf code" >&2; exit 2; }
 srcs=(tests/fuzz/afl_main.cc tests/fuzz/fuzz_*.cpp parsers/*.cpp parsers/*/*.cpp model/*.cpp
       symbolize/unwind.cpp symbolize/dwfl_common.cpp symbolize/file_finder.cpp symbolize/elf_file.cpp
-      symbolize/debuginfod.cpp
+      symbolize/debuginfod.cpp symbolize/inflated_elf.cpp
       build/gen/parsers/pprof/profile.pb.cc)
 printf '#define PROFKIT_SOURCE_DIR "%s"\n' "$root" >"$out/source_dir.h"
 flags=(-std=c++23 -O1 -g -I. -Ibuild/gen -include "$out/source_dir.h")
@@ -32,7 +32,7 @@ for s in "${srcs[@]}"; do
   [[ $o -nt $s ]] || todo+=("$s" "$o")
 done
 ((${#todo[@]} == 0)) || printf '%s\n' "${todo[@]}" | xargs -P"$(nproc)" -n2 sh -c 'afl-g++ '"${flags[*]}"' -c "$0" -o "$1"'
-afl-g++ "${objs[@]}" -o "$out/afl_driver" $(pkg-config --libs libdw libelf libzstd libdebuginfod protobuf re2) -lfmt -lz -pthread
+afl-g++ "${objs[@]}" -o "$out/afl_driver" $(pkg-config --libs libdw libelf libzstd libdeflate libdebuginfod protobuf re2) -lfmt -lz -pthread
 for t in "${targets[@]}"; do
   echo "fuzz-afl: $t for ${seconds}s" >&2
   rm -rf "$out/run/$t"

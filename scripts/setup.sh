@@ -10,7 +10,7 @@ packages=(
   # model / parsers
   libfmt-dev zlib1g-dev libzstd-dev libxxhash-dev protobuf-compiler libprotobuf-dev
   # symbolize
-  libdw-dev libelf-dev libdebuginfod-dev llvm-14-dev
+  libdw-dev libelf-dev libdeflate-dev libdebuginfod-dev llvm-14-dev
   # analysis
   libre2-dev libboost-graph-dev
   # cli and tests
