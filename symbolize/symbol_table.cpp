@@ -1,12 +1,16 @@
 #include "symbolize/symbol_table.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
-
-#include <cstdio>
-#include <cstdlib>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +36,47 @@ std::string_view next_field(std::string_view& line) {
   std::string_view field = line.substr(b, e - b);
   line.remove_prefix(e);
   return field;
+}
+
+// The common kallsyms line, "<hex address> <type> <name>[\t[module]]", in one pass; false for
+// anything else (a 0x prefix, extra blanks, a missing field), which next_field() then splits as
+// it always did, so both paths accept and reject the same lines.
+bool fast_kallsyms_line(std::string_view line, uint64_t& addr, char& type, std::string_view& name, bool& in_module) {
+  static constexpr auto kHex = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<int8_t>(c);
+    for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<int8_t>(10 + c);
+    return t;
+  }();
+  const size_t n = line.size();
+  size_t i = 0;
+  uint64_t a = 0;
+  for (; i < n && i < 16; ++i) {
+    const int8_t d = kHex[static_cast<unsigned char>(line[i])];
+    if (d < 0) break;
+    a = (a << 4) | static_cast<uint64_t>(d);
+  }
+  // i hex digits, then " T name": a blank-free type and a name starting right after one space.
+  if (i == 0 || i + 3 >= n || line[i] != ' ' || line[i + 2] != ' ') return false;
+  const char t = line[i + 1], first = line[i + 3];
+  if (t == ' ' || t == '\t' || first == ' ' || first == '\t') return false;
+  size_t e = i + 3;
+  while (e < n && line[e] != ' ' && line[e] != '\t') ++e;
+  if (e < n) {
+    // Only "\t[module]" may follow, with nothing after it.
+    if (line[e] != '\t' || e + 1 >= n || line[e + 1] == ' ' || line[e + 1] == '\t') return false;
+    for (size_t k = e + 1; k < n; ++k) {
+      if (line[k] == ' ' || line[k] == '\t') return false;
+    }
+    in_module = true;
+  } else {
+    in_module = false;
+  }
+  addr = a;
+  type = t;
+  name = line.substr(i + 3, e - (i + 3));
+  return true;
 }
 
 template <class Fn>
@@ -76,16 +121,22 @@ SymbolTable SymbolTable::build_kallsyms(Feed feed, size_t max_bytes, size_t max_
   t.symbols_.reserve(max_lines);
   bool any_nonzero = false;
   feed([&](std::string_view line) {
-    std::string_view addr = next_field(line), type = next_field(line), name = next_field(line);
-    const bool in_module = !next_field(line).empty();  // "\t[module]"
     uint64_t a = 0;
-    if (name.empty() || type.size() != 1 || !parse_hex(addr, a)) {
-      if (!addr.empty()) ++t.malformed_lines_;
-      return;
+    char type = 0;
+    std::string_view name;
+    bool in_module = false;
+    if (!fast_kallsyms_line(line, a, type, name, in_module)) {
+      std::string_view addr = next_field(line), type_field = next_field(line);
+      name = next_field(line);
+      in_module = !next_field(line).empty();  // "\t[module]"
+      if (name.empty() || type_field.size() != 1 || !parse_hex(addr, a)) {
+        if (!addr.empty()) ++t.malformed_lines_;
+        return;
+      }
+      type = type_field[0];
     }
     if (a != 0) any_nonzero = true;
-    char c = type[0];
-    if (c != 't' && c != 'T' && c != 'w' && c != 'W') return;
+    if (type != 't' && type != 'T' && type != 'w' && type != 'W') return;
     t.symbols_.push_back(Symbol{a, 0, t.keep(name), 0, in_module});
   });
   t.zero_addresses_ = !t.symbols_.empty() && !any_nonzero;
@@ -123,28 +174,59 @@ SymbolTable SymbolTable::parse_perf_map(std::string_view text) {
 }
 
 model::Result<SymbolTable> SymbolTable::load_kallsyms(const std::string& path) {
-  // Streamed line by line: /proc/kallsyms is several MB of text that need not be held at once.
-  // Its size is unknown up front (a /proc file reports 0), so the reserves are generous bounds.
-  std::FILE* f = std::fopen(path.c_str(), "re");
-  if (!f) return std::unexpected(model::Error{model::ErrorCode::kIo, "cannot read", path, -1, -1});
-  char* buf = nullptr;
-  size_t cap = 0;
+  // Streamed in 1 MiB reads: /proc/kallsyms is several MB of text that need not be held at once
+  // (and reading /proc in big chunks is what makes it fast). Its size is unknown up front (a
+  // /proc file reports 0), so the reserves are generous bounds.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(model::Error{model::ErrorCode::kIo, "cannot read", path, -1, -1});
+  constexpr size_t kChunk = size_t{1} << 20;
+  constexpr size_t kMaxLine = size_t{16} << 20;  // a longer line is not kallsyms
+  std::vector<char> buf(kChunk);
   size_t bytes = 0;
+  bool failed = false, too_long = false;
   auto feed = [&](auto&& on_line) {
-    for (ssize_t n; (n = ::getline(&buf, &cap, f)) > 0;) {
-      bytes += static_cast<size_t>(n);
-      std::string_view line(buf, static_cast<size_t>(n));
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-      on_line(line);
+    size_t have = 0;  // buf[0, have): the unparsed tail of what was read
+    for (;;) {
+      if (have == buf.size()) {
+        if (buf.size() >= kMaxLine) {
+          too_long = true;
+          return;
+        }
+        buf.resize(buf.size() * 2);
+      }
+      const ssize_t got = ::read(fd, buf.data() + have, buf.size() - have);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        failed = true;
+        return;
+      }
+      const bool eof = got == 0;
+      have += static_cast<size_t>(got);
+      bytes += static_cast<size_t>(got);
+      const char* p = buf.data();
+      const char* end = buf.data() + have;
+      while (p < end) {
+        const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+        if (!nl && !eof) break;  // a partial line: read on
+        std::string_view line(p, static_cast<size_t>((nl ? nl : end) - p));
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        on_line(line);
+        p = nl ? nl + 1 : end;
+      }
+      if (eof) return;
+      have = static_cast<size_t>(end - p);
+      std::memmove(buf.data(), p, have);
     }
   };
   struct stat st {};
-  const size_t known = ::fstat(fileno(f), &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  const size_t known = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
   SymbolTable t = build_kallsyms(feed, known ? known : size_t{64} << 20, known ? known / 16 + 1 : size_t{1} << 21);
-  const bool failed = std::ferror(f) != 0;
-  std::free(buf);
-  std::fclose(f);
+  ::close(fd);
   if (failed) return std::unexpected(model::Error{model::ErrorCode::kIo, "read error", path, static_cast<int64_t>(bytes), -1});
+  if (too_long) {
+    return std::unexpected(model::Error{model::ErrorCode::kParse, "a line longer than 16 MiB: not a kallsyms file", path,
+                                        static_cast<int64_t>(bytes), -1});
+  }
   return t;
 }
 

@@ -3,6 +3,13 @@
 #include "symbolize/demangle.h"
 #include "symbolize/symbol_table.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
 using profkit::symbolize::SymbolTable;
 
 TEST_CASE("symbolize::SymbolTable kallsyms") {
@@ -70,4 +77,72 @@ TEST_CASE("symbolize::demangle") {
   CHECK(demangle("_Znot-a-name") == "_Znot-a-name");
   profkit::symbolize::DemangleCache cache;
   CHECK(&cache.get("_ZN4demo3fibEi") == &cache.get("_ZN4demo3fibEi"));
+}
+
+TEST_CASE("symbolize::SymbolTable kallsyms: the one-pass line reader agrees with the field splitter") {
+  // Lines the fast path takes and lines it hands to next_field(): the same table either way.
+  const char* text =
+      "ffffffff81000000 T _stext\n"
+      "0xffffffff81000100 t prefixed\n"          // 0x: field splitter
+      "ffffffff81000200  T two_spaces\n"         // extra blank: field splitter
+      "ffffffff81000300 t\tafter_tab\n"          // tab before the name: field splitter
+      "ffffffff81000400 T trailing \n"           // trailing blank
+      "81000500 T short_address\n"               // fewer than 16 digits
+      "ffffffff81000600 W weak\t[mod]\n"
+      "ffffffff81000700 T bad\t[mod] extra\n"    // a fifth field
+      "ffffffff81000800 D data\n"
+      "ffffffff81000900 T\n"                     // no name: malformed
+      "fffffffff81000a00 T seventeen_digits\n"   // 17 digits overflow: malformed
+      "ffffffff81000b00 TT twochar\n"            // two-letter type: malformed
+      "ffffffff81000c00 t last\r\n";
+  auto t = SymbolTable::parse_kallsyms(text);
+  CHECK(t.malformed_lines() == 3);
+  CHECK(t.find(0xffffffff81000000)->name == "_stext");
+  CHECK(t.find(0xffffffff81000100)->name == "prefixed");
+  CHECK(t.find(0xffffffff81000200)->name == "two_spaces");
+  CHECK(t.find(0xffffffff81000300)->name == "after_tab");
+  CHECK(t.find(0xffffffff81000400)->name == "trailing");
+  CHECK(t.find(0x81000500)->name == "short_address");
+  CHECK(t.find(0xffffffff81000600)->name == "weak");
+  CHECK(t.find(0xffffffff81000600)->in_module);
+  CHECK(t.find(0xffffffff81000700)->name == "bad");
+  CHECK(t.find(0xffffffff81000900)->name == "bad");  // data and the malformed line end nothing
+  CHECK(t.find(0xffffffff81000c00)->name == "last");
+  CHECK(t.size() == 9);
+}
+
+TEST_CASE("symbolize::SymbolTable kallsyms: a file read in chunks equals the parsed text") {
+  // Over 1 MiB, so lines straddle the reader's chunks; no trailing newline on the last line.
+  std::string text;
+  for (int i = 0; i < 60000; ++i) {
+    text += fmt::format("ffffffff{:08x} {} symbol_number_{}{}\n", 0x81000000 + i * 16, i % 3 ? 'T' : 'd', i,
+                        i % 7 == 0 ? "\t[module]" : "");
+  }
+  text += "ffffffffffff0000 T the_end";
+  const std::string path = fmt::format("/tmp/profkit-kallsyms-test-{}", ::getpid());
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  auto loaded = SymbolTable::load_kallsyms(path);
+  std::remove(path.c_str());
+  REQUIRE(loaded);
+  auto parsed = SymbolTable::parse_kallsyms(text);
+  REQUIRE(loaded->size() == parsed.size());
+  CHECK(parsed.size() == 40001);
+  int found = 0;
+  for (uint64_t a = 0xffffffff81000000; a < 0xffffffff81000000 + 60000 * 16; a += 16 * 997 + 5) {
+    const auto* x = loaded->find(a);
+    const auto* y = parsed.find(a);
+    REQUIRE(!x == !y);
+    if (!x) continue;
+    CHECK(x->name == y->name);
+    CHECK(x->in_module == y->in_module);
+    ++found;
+  }
+  CHECK(found > 30);
+  CHECK(loaded->find(0xffffffffffff0001)->name == "the_end");
+  CHECK_FALSE(SymbolTable::load_kallsyms("/nonexistent/kallsyms"));
 }
