@@ -125,32 +125,25 @@ model::Result<void> PerfReader::apply_metadata_record(const RawRecord& rec) {
 }
 
 namespace {
-// Streaming a mapped file: act every kStep bytes read; keep kLag bytes behind the reader. Records
-// the orderer still queues may lie further back: their pages were only dropped from this
-// process (MADV_DONTNEED on a private read-only file mapping) and fault back in from the page
-// cache when delivered, so the lag trades a few refaults for resident memory.
+// Streaming a mapped file: every kStep bytes read, drop what lies over kLag bytes behind the
+// reader. Records the orderer still queues may lie further back: their pages were only dropped
+// from this process (MADV_DONTNEED on a private read-only file mapping) and fault back in from
+// the page cache when delivered, so the lag trades a few refaults for resident memory.
+// Pages ahead are left to the page-fault path: its fault-around maps 16 pages per fault in one
+// batch, which measured ~10% faster end to end than MADV_POPULATE_READ (a page-table walk per
+// page) on a 362 MB --call-graph dwarf capture.
 constexpr size_t kStep = size_t{2} << 20;
 constexpr size_t kLag = size_t{4} << 20;
-constexpr size_t kPrefetch = 4096;  // how far ahead next_top_level prefetches
+constexpr size_t kPrefetch = 4096;      // how far ahead next_top_level prefetches
+constexpr size_t kPrefetchSpan = 1024;  // and at most how much of one record
 }  // namespace
 
 void PerfReader::stream_window() {
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t base = reinterpret_cast<uintptr_t>(bytes_.data());
-  if (pos_ >= populated_) {
-    // Map the next step in one call instead of a fault per few pages (Linux >= 5.14; ignored
-    // where unsupported).
-    uintptr_t from = (base + pos_) & ~(page - 1), to = (base + std::min(end_, pos_ + kStep) + page - 1) & ~(page - 1);
-#ifdef MADV_POPULATE_READ
-    if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_READ);
-#endif
-    populated_ = std::min(end_, pos_ + kStep);
-  }
-  if (pos_ >= released_ + kLag + kStep) {
-    uintptr_t from = (base + released_ + page - 1) & ~(page - 1), to = (base + pos_ - kLag) & ~(page - 1);
-    if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
-    released_ = pos_ - kLag;
-  }
+  uintptr_t from = (base + released_ + page - 1) & ~(page - 1), to = (base + pos_ - kLag) & ~(page - 1);
+  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+  released_ = pos_ - kLag;
 }
 
 model::Result<std::optional<RawRecord>> PerfReader::next_top_level(bool apply_metadata) {
@@ -187,10 +180,14 @@ model::Result<std::optional<RawRecord>> PerfReader::next_top_level(bool apply_me
   }
   rec.body = bytes_.subspan(pos_ + 8, rec.size - 8u);
   // Start loading the records a few KiB ahead: decoding is a stream of small dependent reads.
-  for (size_t line = (pos_ + kPrefetch) & ~size_t{63}; line < pos_ + rec.size + kPrefetch && line < end_; line += 64) {
+  // Only as many bytes ahead as this record spans, and at most kPrefetchSpan: a big record is
+  // mostly a stack copy (--call-graph dwarf) of which the unwinder reads a few hundred bytes, and
+  // pulling all of it through the caches costs more than the misses it would save.
+  const size_t span = std::min<size_t>(rec.size, kPrefetchSpan);
+  for (size_t line = (pos_ + kPrefetch) & ~size_t{63}; line < pos_ + span + kPrefetch && line < end_; line += 64) {
     __builtin_prefetch(bytes_.data() + line);
   }
-  // Big records (dwarf stack copies) are further apart than that: also the header after next.
+  // Big records are further apart than that: also the header after next.
   if (rec.size > kPrefetch / 4 && pos_ + 2 * size_t{rec.size} < end_) __builtin_prefetch(bytes_.data() + pos_ + 2 * size_t{rec.size});
   pos_ += rec.size;
   // Records whose payload follows them in the stream, outside header.size.
@@ -205,7 +202,7 @@ model::Result<std::optional<RawRecord>> PerfReader::next_top_level(bool apply_me
                                 trailing, end_ - pos_));
   }
   pos_ += static_cast<size_t>(trailing);
-  if (stream_ && (pos_ >= populated_ || pos_ >= released_ + kLag + kStep)) stream_window();
+  if (stream_ && pos_ >= released_ + kLag + kStep) stream_window();
   if (apply_metadata) {
     auto ok = apply_metadata_record(rec);
     if (!ok) return fail(ok.error().offset, ok.error().message);

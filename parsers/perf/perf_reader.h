@@ -57,8 +57,7 @@ class PerfReader {
 
   // Only when the bytes given to open() are a read-only file mapping: from now on, pages well
   // behind the read position are dropped from memory (they fault back in from the file if a
-  // queued record is read again) and the pages ahead are mapped in bulk, so resident memory
-  // stays flat however large the file is.
+  // queued record is read again), so resident memory stays flat however large the file is.
   void stream_file_mapping() { stream_ = true; }
 
   // Records seen so far per type (compressed containers and their contents both count).
@@ -80,7 +79,6 @@ class PerfReader {
   size_t pos_ = 0;  // next top-level record
   bool stream_ = false;
   size_t released_ = 0;   // bytes_[0, released_) were dropped from memory
-  size_t populated_ = 0;  // bytes_[0, populated_) were mapped in ahead of pos_
   void stream_window();
   size_t end_ = 0;  // end of the data section
   bool metadata_done_ = false;
