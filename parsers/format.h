@@ -43,6 +43,9 @@ struct ParseOptions {
   bool input_is_file_mapping = false;
   // Unwinds perf.data `--call-graph dwarf` user stacks; null keeps the sampled ip only.
   perf::UnwinderFactory* unwinder = nullptr;
+  // Dwarf samples are unwound in batches of this many, each handed to a worker thread while the
+  // next one fills (tests vary it to exercise the hand-off; 0 counts as 1).
+  size_t unwind_batch = 256;
   // Called at the first location of each mapping (all kernel mappings count as one) that will
   // need symbols (perf.data), so the caller may start loading them while parsing goes on. The
   // views are valid during the call only. May be empty.

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -137,12 +140,15 @@ class Converter {
   model::MappingId mapping(uint32_t map_index);
   model::MappingId unknown_kernel_mapping();
   // --call-graph dwarf samples wait in a batch (with copies of their registers and stack) and are
-  // unwound together, on the factory's threads; then, in arrival order, their stacks are built
-  // and added. The batch is flushed when full, before any record that changes the address
-  // spaces, and at the end — so every sample is unwound against the maps of its own time.
+  // unwound together; then, in arrival order, their stacks are built and added. A full batch is
+  // handed to the unwind worker thread while this thread reads on and fills the other batch
+  // (submit_unwinds); before any record that changes the address spaces, and at the end, every
+  // batch is unwound and added (flush_unwinds) — so each sample is unwound against the maps of
+  // its own time, and the worker only ever reads the session while it does not change.
   // `stack_stays_valid`: the sample's stack bytes outlive the batch (a view into the input, not
   // into decompressed data), so they need no copy.
   void defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time, bool stack_stays_valid);
+  void submit_unwinds();
   model::Result<void> flush_unwinds();
   model::LocationId truncated_location();
   // The timestamp of a kernel record, or nullopt when it carries none.
@@ -246,13 +252,69 @@ class Converter {
     std::vector<uint64_t> pcs;  // unwound user frames
     UnwindEnd end = UnwindEnd::kComplete;
   };
-  static constexpr size_t kUnwindBatch = 256;
   static constexpr std::chrono::nanoseconds kSlowUnwind{20000};
+  struct UnwindBatch {
+    std::vector<PendingUnwind> items;  // reused: the first `used` are live
+    size_t used = 0;
+  };
+  // Unwinds every sample of `batch` (on the unwind worker, or this thread).
+  void unwind_batch(UnwindBatch& batch);
+  // Builds and adds the stacks of an unwound batch, in arrival order, and empties it.
+  void add_unwound(UnwindBatch& batch);
   bool slow_unwinds_ = false;  // a batch averaged over kSlowUnwind a sample: unwind on all threads
   SessionMaps session_maps_{session_};
   std::vector<std::unique_ptr<Unwinder>> unwinders_;  // one per thread
-  std::vector<PendingUnwind> pending_;                // reused: pending_used_ are live
-  size_t pending_used_ = 0;
+  UnwindBatch batches_[2];
+  UnwindBatch* filling_ = &batches_[0];     // defer_unwind appends here
+  UnwindBatch* in_flight_ = nullptr;        // with the worker, not yet added
+  // One thread that runs jobs handed to it, one at a time; wait() returns when the last is done.
+  class Worker {
+   public:
+    ~Worker() {
+      if (!thread_.joinable()) return;
+      {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+      }
+      wake_.notify_all();
+      thread_.join();
+    }
+    void run(std::function<void()> job) {
+      if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+      {
+        std::lock_guard lock(mutex_);
+        job_ = std::move(job);
+        busy_ = true;
+      }
+      wake_.notify_all();
+    }
+    void wait() {
+      std::unique_lock lock(mutex_);
+      done_.wait(lock, [this] { return !busy_; });
+    }
+
+   private:
+    void loop() {
+      std::unique_lock lock(mutex_);
+      for (;;) {
+        wake_.wait(lock, [this] { return stop_ || job_; });
+        if (!job_) return;  // stopping, nothing left
+        std::function<void()> job = std::move(job_);
+        job_ = nullptr;
+        lock.unlock();
+        job();
+        lock.lock();
+        busy_ = false;
+        done_.notify_all();
+      }
+    }
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    std::function<void()> job_;
+    bool busy_ = false, stop_ = false;
+  };
+  Worker unwind_worker_;  // declared after what its jobs touch: destroyed (joined) first
   model::LocationId truncated_;
   int64_t unwound_[4] = {};  // per UnwindEnd
 };
@@ -269,8 +331,9 @@ model::LocationId Converter::truncated_location() {
 }
 
 void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, int64_t time, bool stack_stays_valid) {
-  if (pending_used_ == pending_.size()) pending_.emplace_back();
-  PendingUnwind& p = pending_[pending_used_++];
+  UnwindBatch& b = *filling_;
+  if (b.used == b.items.size()) b.items.emplace_back();
+  PendingUnwind& p = b.items[b.used++];
   p.regs.assign(sample_->regs_user.begin(), sample_->regs_user.end());
   const std::span<const uint8_t> stack = sample_->stack_user.first(static_cast<size_t>(sample_->stack_user_dyn_size));
   if (stack_stays_valid) {
@@ -295,19 +358,19 @@ void Converter::defer_unwind(const EventAttr& attr, model::LabelSetId labels, in
   p.pcs.clear();
 }
 
-model::Result<void> Converter::flush_unwinds() {
-  if (pending_used_ == 0) return {};
+void Converter::unwind_batch(UnwindBatch& batch) {
   // Threads only pay when unwinds are slow (libdwfl's general walk): the direct CFI path takes
-  // well under a microsecond a sample, less than handing samples to another thread costs. So
-  // batches run on one thread until one averages over kSlowUnwind per sample.
-  const size_t threads = slow_unwinds_ ? std::max<size_t>(1, std::min<size_t>(options_.unwinder->threads(), pending_used_ / 16 + 1)) : 1;
+  // about a microsecond a sample, less than splitting a batch costs. So a batch runs on one
+  // thread until one averages over kSlowUnwind per sample.
+  const size_t n = batch.used;
+  const size_t threads = slow_unwinds_ ? std::max<size_t>(1, std::min<size_t>(options_.unwinder->threads(), n / 16 + 1)) : 1;
   const auto started = std::chrono::steady_clock::now();
   while (unwinders_.size() < threads) unwinders_.push_back(options_.unwinder->make());
   // Thread k unwinds samples k, k + threads, …: each unwinder keeps its own per-process state,
-  // and reads the session (unchanged until the flush ends) without writing it.
-  auto work = [this, threads](size_t k) {
-    for (size_t i = k; i < pending_used_; i += threads) {
-      PendingUnwind& p = pending_[i];
+  // and reads the session (unchanged until the batch is added) without writing it.
+  auto work = [this, &batch, n, threads](size_t k) {
+    for (size_t i = k; i < n; i += threads) {
+      PendingUnwind& p = batch.items[i];
       p.end = unwinders_[k]->unwind(p.request, p.pcs);
     }
   };
@@ -315,11 +378,14 @@ model::Result<void> Converter::flush_unwinds() {
   for (size_t k = 1; k < threads; ++k) helpers.emplace_back(work, k);
   work(0);
   for (std::thread& t : helpers) t.join();
-  if (!slow_unwinds_ && pending_used_ >= 16) {
-    slow_unwinds_ = std::chrono::steady_clock::now() - started > kSlowUnwind * static_cast<int64_t>(pending_used_);
+  if (!slow_unwinds_ && n >= 16) {
+    slow_unwinds_ = std::chrono::steady_clock::now() - started > kSlowUnwind * static_cast<int64_t>(n);
   }
-  for (size_t i = 0; i < pending_used_; ++i) {
-    PendingUnwind& p = pending_[i];
+}
+
+void Converter::add_unwound(UnwindBatch& batch) {
+  for (size_t i = 0; i < batch.used; ++i) {
+    PendingUnwind& p = batch.items[i];
     ++unwound_[static_cast<size_t>(p.end)];
     frames_.assign(p.frames.begin(), p.frames.end());
     for (uint64_t pc : p.pcs) frames_.push_back(location(p.request.pid, pc, false));
@@ -327,7 +393,35 @@ model::Result<void> Converter::flush_unwinds() {
     if (frames_.empty()) frames_.push_back(location(p.request.pid, p.ip, false));
     builder_.add_sample(builder_.intern_stack(frames_), p.labels, p.values, p.time);
   }
-  pending_used_ = 0;
+  batch.used = 0;
+}
+
+void Converter::submit_unwinds() {
+  // The batch before this one is added first (its samples arrived earlier), then this one goes
+  // to the worker and the other batch is filled meanwhile. Unwinding is about a fifth of a
+  // dwarf sample's cost; the rest (reading, decoding, ordering, building) overlaps it.
+  if (in_flight_) {
+    unwind_worker_.wait();
+    add_unwound(*in_flight_);
+    in_flight_ = nullptr;
+  }
+  if (filling_->used == 0) return;
+  in_flight_ = filling_;
+  filling_ = filling_ == &batches_[0] ? &batches_[1] : &batches_[0];
+  UnwindBatch* batch = in_flight_;
+  unwind_worker_.run([this, batch] { unwind_batch(*batch); });
+}
+
+model::Result<void> Converter::flush_unwinds() {
+  if (in_flight_) {
+    unwind_worker_.wait();
+    add_unwound(*in_flight_);
+    in_flight_ = nullptr;
+  }
+  if (filling_->used == 0) return {};
+  // Few samples since the last flush (a map change): unwound here, no hand-off.
+  unwind_batch(*filling_);
+  add_unwound(*filling_);
   return {};
 }
 
@@ -668,7 +762,7 @@ model::Result<void> Converter::on_sample(const RawRecord& rec) {
                                           comm_id(sample_->tid));
     if (dwarf) {
       defer_unwind(ev.attr, labels, t, !rec.from_compressed);
-      if (pending_used_ >= kUnwindBatch) PK_TRY_VOID(flush_unwinds());
+      if (filling_->used >= std::max<size_t>(1, options_.unwind_batch)) submit_unwinds();
     } else {
       builder_.add_sample(builder_.intern_stack(frames_), labels, values_, t);
     }

@@ -14,6 +14,7 @@
 // address — after checking that the dump's symbol starts exactly there.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <string>
@@ -158,7 +159,9 @@ std::string describe(const Stack& s) {
   return out;
 }
 
-void check_capture(const std::filesystem::path& dir, const std::string& data, const std::string& binary) {
+void check_capture(const std::filesystem::path& dir, const std::string& data, const std::string& binary,
+                   size_t unwind_batch = 256) {
+  CAPTURE(unwind_batch);
   model::Diagnostics diag;
   symbolize::Options so;
   so.debug_dirs = {dir.string()};  // the static binary sits next to the capture
@@ -169,6 +172,7 @@ void check_capture(const std::filesystem::path& dir, const std::string& data, co
   po.file_name = (dir / data).string();
   po.diagnostics = &diag;
   po.unwinder = factory.get();
+  po.unwind_batch = unwind_batch;
   auto loaded = parsers::load(po.file_name, po);
   REQUIRE_MESSAGE(loaded.has_value(), (loaded ? "" : loaded.error().message));
   REQUIRE(loaded->size() == 1);
@@ -197,8 +201,12 @@ void check_capture(const std::filesystem::path& dir, const std::string& data, co
 TEST_CASE("dwarf unwinding equals perfparser's dumps (vector_static_gcc, fork_static_gcc)") {
   PROFKIT_REQUIRE_SHARED(shared);
   auto root = shared / "perfparser/tests/auto/perfdata";
-  SUBCASE("vector_static_gcc") { check_capture(root / "vector_static_gcc", "perf.data", "vector_static_gcc_v9.1.0"); }
-  SUBCASE("fork_static_gcc (zstd, several processes)") { check_capture(root / "fork_static_gcc", "perf.data.zstd", "fork"); }
+  // Batch sizes: one sample (every sample handed to the worker), a few, the default, and all at
+  // once (unwound on the reading thread at the end or at a maps change).
+  for (size_t batch : {size_t{1}, size_t{5}, size_t{256}, size_t{1} << 20}) {
+    SUBCASE("vector_static_gcc") { check_capture(root / "vector_static_gcc", "perf.data", "vector_static_gcc_v9.1.0", batch); }
+    SUBCASE("fork_static_gcc (zstd, several processes)") { check_capture(root / "fork_static_gcc", "perf.data.zstd", "fork", batch); }
+  }
 }
 
 }  // namespace
@@ -225,6 +233,51 @@ TEST_CASE("dwarf captures: hybrid events and pipe mode without an arch header") 
   auto pipe = run_profkit("info '" + (root / "contentsize.data").string() + "'");
   REQUIRE(pipe.exit_code == 0);
   CHECK(pipe.out.find("0 unsupported") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace profkit::test
+
+namespace profkit::test {
+namespace {
+
+// The hand-off of batches to the unwind worker changes nothing: the committed dwarf captures give
+// the same samples, stacks and order whether each sample is its own batch (all unwound on the
+// worker, added one by one) or all wait for one batch (unwound on the reading thread).
+TEST_CASE("dwarf unwinding: the batch size and the worker thread change no sample") {
+  const auto dir = testdata("perf");
+  symbolize::Options so;
+  so.debug_dirs = {(dir / "bin").string()};
+  so.kallsyms = "/dev/null";
+  so.system_debug_dirs = false;
+  so.debuginfod = false;
+  auto factory = symbolize::make_unwinder_factory(so);
+  for (std::string capture : {"unwind.data", "unwind-small.data", "dwarf.data"}) {
+    CAPTURE(capture);
+    std::vector<std::string> dumps;
+    for (size_t batch : {size_t{1}, size_t{2}, size_t{7}, size_t{256}, size_t{1} << 20}) {
+      model::Diagnostics diag;
+      parsers::ParseOptions po;
+      po.file_name = (dir / capture).string();
+      po.diagnostics = &diag;
+      po.unwinder = factory.get();
+      po.unwind_batch = batch;
+      po.keep_timestamps = true;  // one row per sample, in the order they were added
+      auto loaded = parsers::load(po.file_name, po);
+      REQUIRE(loaded.has_value());
+      REQUIRE(loaded->size() == 1);
+      const model::Profile& p = loaded->front();
+      std::string dump;
+      for (size_t i = 0; i < p.sample_count(); ++i) {
+        dump += fmt::format("{} {}:", p.sample(i).time_nanos, p.values(i)[0]);
+        for (model::LocationId id : p.stack(p.sample(i).stack)) dump += fmt::format(" {:x}", p.location(id).address);
+        dump += '\n';
+      }
+      dumps.push_back(std::move(dump));
+    }
+    CHECK(std::count(dumps[0].begin(), dumps[0].end(), '\n') > 60);
+    for (size_t i = 1; i < dumps.size(); ++i) CHECK(dumps[i] == dumps[0]);
+  }
 }
 
 }  // namespace
