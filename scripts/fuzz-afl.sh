@@ -20,7 +20,7 @@ cd "$root"
 [[ -f build/gen/parsers/pprof/profile.pb.cc ]] || { echo "fuzz-afl: build once first (scripts/build.sh) for the generated protobuf code" >&2; exit 2; }
 srcs=(tests/fuzz/afl_main.cc tests/fuzz/fuzz_*.cpp parsers/*.cpp parsers/*/*.cpp model/*.cpp
       symbolize/unwind.cpp symbolize/dwfl_common.cpp symbolize/file_finder.cpp symbolize/elf_file.cpp
-      symbolize/debuginfod.cpp symbolize/inflated_elf.cpp
+      symbolize/debuginfod.cpp symbolize/inflated_elf.cpp symbolize/fast_unwind.cpp
       build/gen/parsers/pprof/profile.pb.cc)
 printf '#define PROFKIT_SOURCE_DIR "%s"\n' "$root" >"$out/source_dir.h"
 flags=(-std=c++23 -O1 -g -I. -Ibuild/gen -include "$out/source_dir.h")
@@ -32,7 +32,7 @@ for s in "${srcs[@]}"; do
   [[ $o -nt $s ]] || todo+=("$s" "$o")
 done
 ((${#todo[@]} == 0)) || printf '%s\n' "${todo[@]}" | xargs -P"$(nproc)" -n2 sh -c 'afl-g++ '"${flags[*]}"' -c "$0" -o "$1"'
-afl-g++ "${objs[@]}" -o "$out/afl_driver" $(pkg-config --libs libdw libelf libzstd libdeflate libdebuginfod protobuf re2) -lfmt -lz -pthread
+afl-g++ "${objs[@]}" -o "$out/afl_driver" $(pkg-config --libs libdw libelf libzstd libxxhash libdeflate libdebuginfod protobuf re2) -lfmt -lz -pthread
 for t in "${targets[@]}"; do
   echo "fuzz-afl: $t for ${seconds}s" >&2
   rm -rf "$out/run/$t"

@@ -111,7 +111,7 @@ int inflate_elf(const std::string& path) {
   if (!base) return -1;
   const auto eh = load<Elf64_Ehdr>(base);
   constexpr unsigned char kHostData = std::endian::native == std::endian::little ? ELFDATA2LSB : ELFDATA2MSB;
-  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_VERSION] != EV_CURRENT ||
       eh.e_ident[EI_DATA] != kHostData || eh.e_shoff == 0 || eh.e_shentsize != sizeof(Elf64_Shdr)) {
     return -1;
   }
@@ -152,7 +152,8 @@ int inflate_elf(const std::string& path) {
     p.out = s;
     if (i == 0) continue;  // the null section (or the extended counts): copied as it is
     if (s.sh_type == SHT_NOBITS || s.sh_size == 0) {
-      p.out.sh_offset = off;  // no contents
+      p.out.sh_offset = off;  // no contents (so nothing compressed either)
+      p.out.sh_flags &= ~static_cast<uint64_t>(SHF_COMPRESSED);
       continue;
     }
     if (!file.holds(s.sh_offset, s.sh_size)) return -1;
@@ -179,7 +180,9 @@ int inflate_elf(const std::string& path) {
       p.out.sh_offset = off;
       continue;
     }
-    off = align_up(off, align);
+    // At least 8: libelf reads typed sections (hash tables, symbols, relocations) in place only
+    // from offsets aligned for their entries, whatever sh_addralign says.
+    off = align_up(off, std::max<uint64_t>(align, 8));
     p.out.sh_offset = off;
     p.out.sh_size = size;
     p.has_contents = true;
