@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cstdlib>
@@ -116,13 +117,24 @@ class DwflUnwinder final : public parsers::perf::Unwinder {
   bool read_memory(uint64_t addr, uint64_t& value);
   const CfiRow* cfi_row(uint64_t addr);
   bool unwind_fast(uint64_t pc, std::vector<uint64_t>& pcs, UnwindEnd& end);
+  // The request's registers by perf index (the sample lists one value per set mask bit, lowest
+  // bit first), spread once per unwind: a lookup is then a bit test and a load.
+  void spread_registers() {
+    have_regs_ = 0;
+    uint64_t mask = request_->regs_mask;
+    for (size_t i = 0; mask && i < request_->regs.size(); ++i, mask &= mask - 1) {
+      const unsigned bit = static_cast<unsigned>(__builtin_ctzll(mask));
+      regs_by_index_[bit] = request_->regs[i];
+      have_regs_ |= uint64_t{1} << bit;
+    }
+  }
   bool reg(unsigned perf_index, uint64_t& value) const {
-    if (perf_index >= 64 || !(request_->regs_mask & (uint64_t{1} << perf_index))) return false;
-    size_t i = static_cast<size_t>(std::popcount(request_->regs_mask & ((uint64_t{1} << perf_index) - 1)));
-    if (i >= request_->regs.size()) return false;
-    value = request_->regs[i];
+    if (perf_index >= 64 || !(have_regs_ & (uint64_t{1} << perf_index))) return false;
+    value = regs_by_index_[perf_index];
     return true;
   }
+  uint64_t have_regs_ = 0;
+  std::array<uint64_t, 64> regs_by_index_{};
 
   Files& files_;
   const bool fast_;  // try unwind_fast before libdwfl
@@ -336,7 +348,7 @@ bool DwflUnwinder::unwind_fast(uint64_t pc, std::vector<uint64_t>& pcs, UnwindEn
     if (reg(kX86_64Dwarf[dwarf], v)) regs->put(dwarf, v);
   }
   const size_t first = pcs.size();
-  auto read = [this](uint64_t addr, uint64_t& value) { return read_memory(addr, value); };
+  auto read = [this](uint64_t addr, uint64_t& value) { return read_stack(addr, value) || read_memory(addr, value); };
   for (bool initial = true;; initial = false) {
     module_for(pc);
     // The initial frame's pc is exact; a caller's is a return address, looked up inside the call.
@@ -365,6 +377,7 @@ bool DwflUnwinder::unwind_fast(uint64_t pc, std::vector<uint64_t>& pcs, UnwindEn
 UnwindEnd DwflUnwinder::unwind(const UnwindRequest& request, std::vector<uint64_t>& pcs) {
   uint64_t pc = 0;
   request_ = &request;
+  spread_registers();
   unsigned sp_reg = request.arch == UnwindArch::kX86_64 ? kX86_64Sp : kAarch64Sp;
   unsigned pc_reg = request.arch == UnwindArch::kX86_64 ? kX86_64Ip : kAarch64Pc;
   if (request.arch == UnwindArch::kUnsupported || !reg(sp_reg, sp_) || !reg(pc_reg, pc)) {
