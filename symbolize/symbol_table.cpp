@@ -1,6 +1,7 @@
 #include "symbolize/symbol_table.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,8 +62,13 @@ bool fast_kallsyms_line(std::string_view line, uint64_t& addr, char& type, std::
   if (i == 0 || i + 3 >= n || line[i] != ' ' || line[i + 2] != ' ') return false;
   const char t = line[i + 1], first = line[i + 3];
   if (t == ' ' || t == '\t' || first == ' ' || first == '\t') return false;
-  size_t e = i + 3;
-  while (e < n && line[e] != ' ' && line[e] != '\t') ++e;
+  // The name ends at a tab (a module follows) or the line's end; a space inside it is not the
+  // common shape.
+  const char* name_at = line.data() + i + 3;
+  const size_t rest = n - (i + 3);
+  const void* tab = std::memchr(name_at, '\t', rest);
+  size_t e = tab ? static_cast<size_t>(static_cast<const char*>(tab) - line.data()) : n;
+  if (std::memchr(name_at, ' ', e - (i + 3))) return false;
   if (e < n) {
     // Only "\t[module]" may follow, with nothing after it.
     if (line[e] != '\t' || e + 1 >= n || line[e + 1] == ' ' || line[e + 1] == '\t') return false;
@@ -100,25 +106,23 @@ model::Result<std::string> slurp(const std::string& path) {
 
 }  // namespace
 
-std::string_view SymbolTable::keep(std::string_view name) {
-  if (names_.size() + name.size() > names_.capacity()) return {};  // cannot happen: reserved to the input
-  const size_t at = names_.size();
-  names_.insert(names_.end(), name.begin(), name.end());
-  return std::string_view(names_.data() + at, name.size());
-}
-
 SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
-  return build_kallsyms([&](auto&& on_line) { for_each_line(text, on_line); }, text.size(),
-                        static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  SymbolTable t;
+  t.names_.reserve(text.size() / 2);
+  return build_kallsyms([&](auto&& on_line) { for_each_line(text, on_line); },
+                        [](SymbolTable& table, std::string_view name) -> std::optional<uint32_t> {
+                          const size_t at = table.names_.size();
+                          if (at > UINT32_MAX - name.size()) return std::nullopt;
+                          table.names_.insert(table.names_.end(), name.begin(), name.end());
+                          return static_cast<uint32_t>(at);
+                        });
 }
 
-// `feed(on_line)` calls on_line for every line; `max_bytes` bounds the names' total size and
-// `max_lines` the symbol count (both reserved once: untouched reserve is never resident).
-template <class Feed>
-SymbolTable SymbolTable::build_kallsyms(Feed feed, size_t max_bytes, size_t max_lines) {
+// `feed(on_line)` calls on_line for every line; `keep(table, name)` stores a name and returns
+// its offset in table.names() (nullopt: too large a table, the line is skipped).
+template <class Feed, class Keep>
+SymbolTable SymbolTable::build_kallsyms(Feed feed, Keep keep) {
   SymbolTable t;
-  t.names_.reserve(max_bytes);
-  t.symbols_.reserve(max_lines);
   bool any_nonzero = false;
   feed([&](std::string_view line) {
     uint64_t a = 0;
@@ -137,18 +141,24 @@ SymbolTable SymbolTable::build_kallsyms(Feed feed, size_t max_bytes, size_t max_
     }
     if (a != 0) any_nonzero = true;
     if (type != 't' && type != 'T' && type != 'w' && type != 'W') return;
-    t.symbols_.push_back(Symbol{a, 0, t.keep(name), 0, in_module});
+    const auto at = keep(t, name);
+    if (!at || name.size() >= (size_t{1} << 31)) {
+      ++t.malformed_lines_;
+      return;
+    }
+    t.entries_.push_back(Entry{a, *at, static_cast<uint32_t>(name.size()), in_module ? 1u : 0u});
   });
-  t.zero_addresses_ = !t.symbols_.empty() && !any_nonzero;
-  if (t.zero_addresses_) t.symbols_.clear();
-  t.sort_and_index();
+  t.zero_addresses_ = !t.entries_.empty() && !any_nonzero;
+  if (t.zero_addresses_) t.entries_.clear();
+  t.sort_entries();
   // The last symbol, and the last before the kernel text gives way to modules (or back), end
   // one page on, rounded up to a page, as perf's symbols__fixup_end.
-  for (size_t i = 0; i < t.symbols_.size(); ++i) {
-    Symbol& s = t.symbols_[i];
-    if (i + 1 < t.symbols_.size() && t.symbols_[i + 1].in_module == s.in_module) continue;
+  for (size_t i = 0; i < t.entries_.size(); ++i) {
+    const Entry& e = t.entries_[i];
+    if (i + 1 < t.entries_.size() && t.entries_[i + 1].in_module == e.in_module) continue;
     constexpr uint64_t kPage = 4096;
-    s.end = s.start > UINT64_MAX - 2 * kPage ? UINT64_MAX : (s.start + 2 * kPage - 1) & ~(kPage - 1);
+    t.ends_.emplace_back(static_cast<uint32_t>(i),
+                         e.start > UINT64_MAX - 2 * kPage ? UINT64_MAX : (e.start + 2 * kPage - 1) & ~(kPage - 1));
   }
   return t;
 }
@@ -163,22 +173,43 @@ SymbolTable SymbolTable::parse_perf_map(std::string_view text) {
     std::string_view name = b == std::string_view::npos ? std::string_view{} : rest.substr(b);
     uint64_t s = 0, n = 0;
     if (start.empty()) return;  // blank line
-    if (!parse_hex(start, s) || !parse_hex(size, n) || name.empty() || n == 0 || s + n < s) {
+    if (!parse_hex(start, s) || !parse_hex(size, n) || name.empty() || n == 0 || s + n < s ||
+        t.names_.size() > UINT32_MAX - name.size() || name.size() >= (size_t{1} << 31)) {
       ++t.malformed_lines_;
       return;
     }
-    t.symbols_.push_back(Symbol{s, n, t.keep(name)});
+    t.entries_.push_back(Entry{s, static_cast<uint32_t>(t.names_.size()), static_cast<uint32_t>(name.size()), 0});
+    t.sizes_.push_back(n);
+    t.names_.insert(t.names_.end(), name.begin(), name.end());
   });
-  t.sort_and_index();
+  t.sort_entries();
   return t;
 }
 
 model::Result<SymbolTable> SymbolTable::load_kallsyms(const std::string& path) {
-  // Streamed in 1 MiB reads: /proc/kallsyms is several MB of text that need not be held at once
-  // (and reading /proc in big chunks is what makes it fast). Its size is unknown up front (a
-  // /proc file reports 0), so the reserves are generous bounds.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(model::Error{model::ErrorCode::kIo, "cannot read", path, -1, -1});
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  if (regular && static_cast<uint64_t>(st.st_size) < UINT32_MAX) {
+    // A saved copy: mapped, parsed in place, names left in the mapping (no copy), and the pages
+    // dropped afterwards — a lookup faults in the few it reads.
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (m == MAP_FAILED) return std::unexpected(model::Error{model::ErrorCode::kIo, "cannot map", path, -1, -1});
+    const char* base = static_cast<const char*>(m);
+    std::shared_ptr<const char> mapping(base, [size](const char* p) { ::munmap(const_cast<char*>(p), size); });
+    SymbolTable t = build_kallsyms([&](auto&& on_line) { for_each_line(std::string_view(base, size), on_line); },
+                                   [base](SymbolTable&, std::string_view name) -> std::optional<uint32_t> {
+                                     return static_cast<uint32_t>(name.data() - base);
+                                   });
+    ::madvise(m, size, MADV_DONTNEED);
+    t.mapped_ = std::move(mapping);
+    return t;
+  }
+  // /proc/kallsyms (no size, not mappable): streamed in 1 MiB reads — reading /proc in big
+  // chunks is what makes it fast — with the names copied.
   constexpr size_t kChunk = size_t{1} << 20;
   constexpr size_t kMaxLine = size_t{16} << 20;  // a longer line is not kallsyms
   std::vector<char> buf(kChunk);
@@ -218,9 +249,12 @@ model::Result<SymbolTable> SymbolTable::load_kallsyms(const std::string& path) {
       std::memmove(buf.data(), p, have);
     }
   };
-  struct stat st {};
-  const size_t known = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
-  SymbolTable t = build_kallsyms(feed, known ? known : size_t{64} << 20, known ? known / 16 + 1 : size_t{1} << 21);
+  SymbolTable t = build_kallsyms(feed, [](SymbolTable& table, std::string_view name) -> std::optional<uint32_t> {
+    const size_t at = table.names_.size();
+    if (at > UINT32_MAX - name.size()) return std::nullopt;
+    table.names_.insert(table.names_.end(), name.begin(), name.end());
+    return static_cast<uint32_t>(at);
+  });
   ::close(fd);
   if (failed) return std::unexpected(model::Error{model::ErrorCode::kIo, "read error", path, static_cast<int64_t>(bytes), -1});
   if (too_long) {
@@ -236,37 +270,55 @@ model::Result<SymbolTable> SymbolTable::load_perf_map(const std::string& path) {
   return parse_perf_map(*text);
 }
 
-void SymbolTable::sort_and_index() {
+void SymbolTable::sort_entries() {
   // Later entries of a perf map win for the same start (code was re-jitted); stable keeps order.
-  // kallsyms is nearly sorted already; sorting indices keeps the extra memory at 4 bytes a symbol
-  // (a stable sort of the symbols themselves would buffer a second copy of the table).
-  auto by_start = [](const Symbol& a, const Symbol& b) { return a.start < b.start; };
-  if (std::is_sorted(symbols_.begin(), symbols_.end(), by_start)) return;
-  std::vector<uint32_t> order(symbols_.size());
+  // kallsyms is nearly sorted already (modules follow the kernel).
+  auto by_start = [](const Entry& a, const Entry& b) { return a.start < b.start; };
+  if (std::is_sorted(entries_.begin(), entries_.end(), by_start)) return;
+  std::vector<uint32_t> order(entries_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return symbols_[a].start < symbols_[b].start; });
-  std::vector<Symbol> sorted;
-  sorted.reserve(symbols_.size());
-  for (uint32_t i : order) sorted.push_back(std::move(symbols_[i]));
-  symbols_ = std::move(sorted);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return entries_[a].start < entries_[b].start; });
+  std::vector<Entry> sorted;
+  sorted.reserve(entries_.size());
+  for (uint32_t i : order) sorted.push_back(entries_[i]);
+  entries_ = std::move(sorted);
+  if (!sizes_.empty()) {
+    std::vector<uint64_t> sizes;
+    sizes.reserve(sizes_.size());
+    for (uint32_t i : order) sizes.push_back(sizes_[i]);
+    sizes_ = std::move(sizes);
+  }
 }
 
-const SymbolTable::Symbol* SymbolTable::find(uint64_t addr) const {
-  auto it = std::upper_bound(symbols_.begin(), symbols_.end(), addr,
-                             [](uint64_t a, const Symbol& s) { return a < s.start; });
-  if (it == symbols_.begin()) return nullptr;
-  const Symbol& s = *std::prev(it);
-  if (s.size > 0) {
+SymbolTable::Symbol SymbolTable::symbol(size_t i) const {
+  const Entry& e = entries_[i];
+  Symbol s;
+  s.start = e.start;
+  s.size = sizes_.empty() ? 0 : sizes_[i];
+  s.name = std::string_view(names() + e.name_at, e.name_len);
+  s.in_module = e.in_module != 0;
+  auto it = std::lower_bound(ends_.begin(), ends_.end(), static_cast<uint32_t>(i),
+                             [](const std::pair<uint32_t, uint64_t>& p, uint32_t v) { return p.first < v; });
+  if (it != ends_.end() && it->first == i) s.end = it->second;
+  return s;
+}
+
+std::optional<SymbolTable::Symbol> SymbolTable::find(uint64_t addr) const {
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), addr, [](uint64_t a, const Entry& e) { return a < e.start; });
+  if (it == entries_.begin()) return std::nullopt;
+  size_t i = static_cast<size_t>(it - entries_.begin()) - 1;
+  if (!sizes_.empty()) {
     // A sized entry (perf map) covers [start, start + size); earlier overlapping ones may too.
-    for (auto j = std::prev(it);; --j) {
-      if (addr - j->start < j->size) return &*j;
-      if (j == symbols_.begin() || addr - j->start > (uint64_t{1} << 32)) break;
+    for (size_t j = i;; --j) {
+      if (addr - entries_[j].start < sizes_[j]) return symbol(j);
+      if (j == 0 || addr - entries_[j].start > (uint64_t{1} << 32)) break;
     }
-    return nullptr;
+    return std::nullopt;
   }
   // kallsyms: the symbol runs until the next one starts, or to its `end` where none follows.
-  if (s.end != 0 && addr >= s.end) return nullptr;
-  return &s;
+  Symbol s = symbol(i);
+  if (s.end != 0 && addr >= s.end) return std::nullopt;
+  return s;
 }
 
 std::string build_id_from_notes(std::string_view notes) {

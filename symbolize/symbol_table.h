@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,10 +22,11 @@ namespace profkit::symbolize {
 
 class SymbolTable {
  public:
+  // A symbol as find() returns it; the name is a view into the table (valid while it lives).
   struct Symbol {
     uint64_t start = 0;
-    uint64_t size = 0;  // 0 = until the next symbol (or `end`)
-    std::string_view name;   // in the table's name arena (valid while the table lives)
+    uint64_t size = 0;       // 0 = until the next symbol (or `end`)
+    std::string_view name;
     uint64_t end = 0;        // kallsyms: exclusive end where no next symbol stops it; 0 = none
     bool in_module = false;  // kallsyms: a module's symbol ("\t[module]")
   };
@@ -31,33 +34,45 @@ class SymbolTable {
   SymbolTable() = default;
   SymbolTable(SymbolTable&&) noexcept = default;
   SymbolTable& operator=(SymbolTable&&) noexcept = default;
-  SymbolTable(const SymbolTable&) = delete;  // names point into names_
+  SymbolTable(const SymbolTable&) = delete;
   SymbolTable& operator=(const SymbolTable&) = delete;
 
   // Parses kallsyms text. `zero_addresses` is set when every address is 0 (kptr_restrict).
   static SymbolTable parse_kallsyms(std::string_view text);
   // Parses a perf-PID.map; malformed lines are counted in malformed_lines().
   static SymbolTable parse_perf_map(std::string_view text);
-  // Reads and parses a file (kIo when unreadable).
+  // Reads and parses a file (kIo when unreadable). A regular kallsyms file (a saved copy, perf's
+  // build-id cache) is mapped and its names stay in the mapping; /proc/kallsyms is read.
   static model::Result<SymbolTable> load_kallsyms(const std::string& path);
   static model::Result<SymbolTable> load_perf_map(const std::string& path);
 
-  // The symbol covering `addr`, or nullptr.
-  const Symbol* find(uint64_t addr) const;
+  // The symbol covering `addr`, or nullopt.
+  std::optional<Symbol> find(uint64_t addr) const;
 
-  size_t size() const { return symbols_.size(); }
+  size_t size() const { return entries_.size(); }
   bool zero_addresses() const { return zero_addresses_; }
   int64_t malformed_lines() const { return malformed_lines_; }
 
  private:
-  void sort_and_index();
-  template <class Feed>
-  static SymbolTable build_kallsyms(Feed feed, size_t max_bytes, size_t max_lines);
-  // Copies `name` into the arena; the arena is reserved once to the input's size, so views into
-  // it stay valid (and a moved vector keeps its buffer).
-  std::string_view keep(std::string_view name);
-  std::vector<char> names_;
-  std::vector<Symbol> symbols_;
+  // 16 bytes a symbol: kallsyms has 120k+ of them, and every byte of the table is a fresh page
+  // to fault in on each run.
+  struct Entry {
+    uint64_t start;
+    uint32_t name_at;         // offset of the name in names()
+    uint32_t name_len : 31;
+    uint32_t in_module : 1;
+  };
+  template <class Feed, class Keep>
+  static SymbolTable build_kallsyms(Feed feed, Keep keep);
+  void sort_entries();
+  const char* names() const { return mapped_ ? mapped_.get() : names_.data(); }
+  Symbol symbol(size_t i) const;
+
+  std::vector<Entry> entries_;
+  std::vector<uint64_t> sizes_;                     // perf maps: each entry's size; empty for kallsyms
+  std::vector<std::pair<uint32_t, uint64_t>> ends_;  // kallsyms: (entry, end) where one applies, by entry
+  std::vector<char> names_;                          // names copied from text that is not kept
+  std::shared_ptr<const char> mapped_;               // or: the mapped file the names are in
   bool zero_addresses_ = false;
   int64_t malformed_lines_ = 0;
 };

@@ -380,7 +380,7 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const std::string& file, c
       auto it = kernel_cache_.find(key);
       if (it == kernel_cache_.end()) {
         FrameChain chain;
-        if (const SymbolTable::Symbol* s = (*table)->find(addrs[i])) chain.push_back(ResolvedFrame{std::string(s->name), {}, 0, 0, 0});
+        if (auto s = (*table)->find(addrs[i])) chain.push_back(ResolvedFrame{std::string(s->name), {}, 0, 0, 0});
         it = kernel_cache_.emplace(std::move(key), std::move(chain)).first;
       }
       if (it->second.empty()) reasons.add("below the first kernel symbol");
@@ -414,7 +414,7 @@ model::Result<void> Symbolizer::Impl::resolve_mapping(const std::string& file, c
       if (it == jit_cache_.end()) {
         FrameChain chain;
         for (const SymbolTable* t : tables) {
-          if (const SymbolTable::Symbol* s = t->find(addrs[i])) {
+          if (auto s = t->find(addrs[i])) {
             chain.push_back(ResolvedFrame{std::string(s->name), {}, 0, 0, 0});
             break;
           }
