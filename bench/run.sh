@@ -7,8 +7,9 @@
 # of `bench/workload.c --deep` (stacks 30 to 100 frames deep, ~80k distinct; >= 250 MB, about
 # 10 MB with --quick), two --call-graph dwarf captures of 15 s and 45 s (>= 100 MB and
 # >= 350 MB unless --quick: fixed costs such as reading kallsyms weigh less in the second), and the
-# collapsed stacks FlameGraph makes of the first. Each row is the best of $RUNS runs (one run
-# when a run takes over 20 s): wall seconds and peak RSS, and profkit's ratio to the anchor.
+# collapsed stacks FlameGraph makes of the first. Each row runs profkit and the anchor alternately
+# and keeps each one's best run (see compare below): wall seconds and peak RSS, and profkit's ratio
+# to the anchor.
 # Anchors: perf report (its default call-graph mode, and -g none), perf script +
 # stackcollapse-perf.pl + flamegraph.pl, go tool pprof. Delete bench/work to re-record.
 set -euo pipefail
@@ -18,39 +19,48 @@ work=$here/work
 profkit=${PROFKIT:-$root/build/profkit}
 fg=${FLAMEGRAPH_DIR:-}
 runs=${RUNS:-3}
+fast_runs=${FAST_RUNS:-10}
 quick=0
 [[ ${1:-} == --quick ]] && quick=1
 mkdir -p "$work"
 [[ -x $profkit ]] || { echo "build profkit first (scripts/build.sh)"; exit 2; }
 
-# best_of CMD...: prints "seconds rss_kb" of the fastest of $runs runs (stdout discarded). Wall
-# time to the millisecond from the clock around the run (/usr/bin/time's %e has hundredths only),
-# peak RSS from /usr/bin/time.
-best_of() {
-  local best_t="" best_m="" start end
-  for ((i = 0; i < runs; i++)); do
-    start=$(date +%s%N)
-    /usr/bin/time -f '%M' -o "$work/.time" bash -c "$*" >/dev/null 2>"$work/.err" || {
-      echo "FAILED: $*" >&2
-      tail -3 "$work/.err" >&2
-      echo "nan nan"
-      return
-    }
-    end=$(date +%s%N)
-    read -r m <"$work/.time"
-    t=$(awk "BEGIN{printf \"%.3f\", ($end - $start) / 1e9}")
-    if [[ -z $best_t ]] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t best_m=$m; fi
-    awk "BEGIN{exit !($t > 20)}" && break  # slow anchors: one run is enough
-  done
-  echo "$best_t $best_m"
+# run_once CMD: prints "seconds rss_kb" of one run (stdout discarded). Wall time to the
+# millisecond from the clock around the run (/usr/bin/time's %e has hundredths only), peak RSS
+# from /usr/bin/time.
+run_once() {
+  local start end m
+  start=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$work/.time" bash -c "$*" >/dev/null 2>"$work/.err" || {
+    echo "FAILED: $*" >&2
+    tail -3 "$work/.err" >&2
+    echo "nan nan"
+    return
+  }
+  end=$(date +%s%N)
+  read -r m <"$work/.time"
+  echo "$(awk "BEGIN{printf \"%.3f\", ($end - $start) / 1e9}") $m"
 }
 
 rows=()
-# compare LABEL "PROFKIT CMD" "ANCHOR NAME" "ANCHOR CMD"
+# compare LABEL "PROFKIT CMD" "ANCHOR NAME" "ANCHOR CMD": runs the two alternately (so a drift in
+# the machine's state hits both) and keeps each one's fastest run. $RUNS rounds, $FAST_RUNS when
+# both first runs take under a second (this VM's run-to-run noise, +-10%, is then larger than the
+# difference measured), and the anchor only once when it takes over 20 s.
 compare() {
   local label=$1 ours=$2 anchor_name=$3 anchor=$4
-  read -r pt pm < <(best_of "$ours")
-  read -r at am < <(best_of "$anchor")
+  local pt="" pm="" at="" am="" t m rounds=$runs anchor_done=0
+  for ((i = 0; i < rounds; i++)); do
+    read -r t m < <(run_once "$ours")
+    if [[ -z $pt ]] || awk "BEGIN{exit !($t < $pt)}"; then pt=$t pm=$m; fi
+    if ((!anchor_done)); then
+      read -r t m < <(run_once "$anchor")
+      if [[ -z $at ]] || awk "BEGIN{exit !($t < $at)}"; then at=$t am=$m; fi
+      awk "BEGIN{exit !($t > 20)}" && anchor_done=1
+    fi
+    if ((i == 0)) && awk "BEGIN{exit !($pt < 1 && $at < 1)}"; then rounds=$((fast_runs > runs ? fast_runs : runs)); fi
+    if ((anchor_done)) && ((i + 1 >= runs)); then break; fi
+  done
   local speed mem
   speed=$(awk "BEGIN{ if ($pt <= 0) print \"inf\"; else if ($at >= $pt) printf \"%.1fx faster\", $at / $pt; else printf \"%.1fx slower\", $pt / $at }")
   mem=$(awk "BEGIN{ if ($am > 0) printf \"%.2f\", $pm / $am; else print \"n/a\" }")
