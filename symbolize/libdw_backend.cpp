@@ -24,6 +24,7 @@
 
 #include "symbolize/backend.h"
 #include "symbolize/dwfl_common.h"
+#include "symbolize/inflated_elf.h"
 
 namespace profkit::symbolize {
 
@@ -266,8 +267,14 @@ class LibdwBackend final : public Backend {
     Dwfl* dwfl = dwfl_begin(&kReportedModuleCallbacks);
     if (!dwfl) return model::make_error(model::ErrorCode::kInternal, fmt::format("dwfl_begin: {}", dwfl_errmsg(-1)));
     dwfl_report_begin(dwfl);
-    Dwfl_Module* module = dwfl_report_elf(dwfl, binary.c_str(), binary.c_str(), -1, 0, false);
+    // A binary that carries its own compressed DWARF (built with -gz) is read from an inflated
+    // copy too (section headers and addresses as in the file; libdwfl owns the descriptor once
+    // the module is reported). The unwinder keeps reading the file itself: it reads segment
+    // bytes by file offset, which the copy does not keep.
+    const int fd = debug_file.empty() ? inflate_elf(binary) : -1;
+    Dwfl_Module* module = dwfl_report_elf(dwfl, binary.c_str(), binary.c_str(), fd, 0, false);
     if (!module) {
+      if (fd >= 0) ::close(fd);
       std::string msg = dwfl_errmsg(-1);
       dwfl_end(dwfl);
       return std::unexpected(model::Error{model::ErrorCode::kParse, "libdw: " + msg, binary, -1, -1});
