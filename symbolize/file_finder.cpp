@@ -89,7 +89,12 @@ FoundFiles FileFinder::find(const std::string& file, const std::string& build_id
   if (!file.empty() && file.front() != '[') {
     for (const std::string& root : symfs_) candidates.push_back(join(root, file));
   }
-  if (have_id && !perf_cache_.empty()) candidates.push_back(perf_cache_ + "/.build-id/" + id_dir + "/" + id_rest + "/elf");
+  if (have_id && !perf_cache_.empty()) {
+    // perf's build-id cache keeps a binary as <id dir>/elf, and the vdso it copied out of the
+    // recorded process as <id dir>/vdso.
+    candidates.push_back(perf_cache_ + "/.build-id/" + id_dir + "/" + id_rest + "/elf");
+    if (is_vdso_name(file)) candidates.push_back(perf_cache_ + "/.build-id/" + id_dir + "/" + id_rest + "/vdso");
+  }
   for (const std::string& d : debug_dirs_) {
     if (!base.empty() && file.front() != '[') candidates.push_back(d + "/" + base);
     if (have_id && !base.empty()) candidates.push_back(d + "/" + build_id + "/" + base);

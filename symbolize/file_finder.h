@@ -1,7 +1,8 @@
 // symbolize/file_finder.h — finds the binary and the debug file of a mapping.
 //
 // Binary candidates, in order: the mapping's path under each --symfs root (or as is), perf's
-// build-id cache (~/.debug/.build-id/xx/rest/elf), and in each --debug-dir: <basename>,
+// build-id cache (~/.debug/.build-id/xx/rest/elf, or .../vdso for a [vdso] mapping: perf keeps
+// the recorded process's vdso there), and in each --debug-dir: <basename>,
 // <build id>/<basename>, <build id>/debuginfo (the debuginfod cache layout).
 // Debug file candidates, when the binary has no DWARF: by build id — <dir>/.build-id/xx/rest.debug
 // for each --debug-dir and /usr/lib/debug (under each symfs root), ~/.debug/.build-id/xx/rest/debug,
@@ -19,6 +20,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/profile.h"
@@ -41,6 +43,10 @@ struct FoundFiles {
 };
 
 class DebuginfodClient;
+
+// "[vdso]", "[vdso32]", "[vdsox32]": the kernel's virtual DSO, which perf record copies into its
+// build-id cache.
+inline bool is_vdso_name(std::string_view file) { return file == "[vdso]" || file == "[vdso32]" || file == "[vdsox32]"; }
 
 class FileFinder {
  public:

@@ -59,7 +59,7 @@ MappingKind classify(std::string_view file, bool any_kernel_frame, bool any_jit_
       starts_with(file, "anon_inode:") || perf_map_pid(file) >= 0 || any_jit_frame) {
     return MappingKind::kJit;
   }
-  if (file.empty() || file == "[vdso]" || file == "[vsyscall]" || file == "[stack]" || file == "[heap]" ||
+  if (file.empty() || is_vdso_name(file) || file == "[vsyscall]" || file == "[stack]" || file == "[heap]" ||
       file == "[uprobes]" || file == "[vectors]") {
     return MappingKind::kSpecial;
   }

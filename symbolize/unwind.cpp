@@ -53,8 +53,9 @@ class Files {
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
     Binary b;
-    // perf's pseudo files ([vdso], [heap], //anon, memfd:…) have nothing on disk to read.
-    if (!file.empty() && file.front() == '/') {
+    // perf's pseudo files ([heap], //anon, memfd:…) have nothing on disk to read; the vdso has a
+    // copy in perf's build-id cache when its build id was recorded.
+    if ((!file.empty() && file.front() == '/') || (is_vdso_name(file) && !build_id.empty())) {
       FoundFiles found = finder_.find(std::string(file), std::string(build_id));
       if (!found.binary.empty()) {
         b.usable = true;

@@ -2,7 +2,11 @@
 // kernel and JIT frames, and keeping the rest of the profile intact.
 #include <doctest/doctest.h>
 
+#include <sys/auxv.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <sstream>
 
 #include "symbolize/elf_file.h"
 #include "symbolize/symbol_table.h"
@@ -147,6 +151,65 @@ TEST_CASE("symbolize::find binaries and debug files") {
     auto r = run({demo_mapping("/gone/inline_demo", id, d.hot_loop)}, opts);
     CHECK(outermost(r.profile, kBase + d.hot_loop) == kHotLoop);
     CHECK(r.report[0].binary == (cached / "elf").string());
+  }
+  SUBCASE("perf's cache copy of the [vdso]") {
+    // perf record copies the recorded process's vdso to ~/.debug/.build-id/xx/rest/vdso. The
+    // vdso of this process stands in for it; oracle: `nm -D` (binutils) on the same bytes.
+    const auto base = static_cast<uintptr_t>(getauxval(AT_SYSINFO_EHDR));
+    size_t size = 0;
+    {
+      std::istringstream maps(test::read_file("/proc/self/maps"));
+      for (std::string line; std::getline(maps, line);) {
+        if (line.ends_with("[vdso]")) {
+          const uint64_t lo = std::stoull(line.substr(0, line.find('-')), nullptr, 16);
+          const uint64_t hi = std::stoull(line.substr(line.find('-') + 1), nullptr, 16);
+          if (lo == base) size = hi - lo;
+        }
+      }
+    }
+    if (!base || !size || std::system("command -v nm >/dev/null 2>&1") != 0) {
+      MESSAGE("skipped: no vdso in this process, or no nm (binutils)");
+      return;
+    }
+    const fs::path image = tmp.path / "vdso.so";
+    test::write_file(image, std::string(reinterpret_cast<const char*>(base), size));
+    auto info = symbolize::read_elf_info(image.string());
+    REQUIRE(info);
+    const std::string id = info->build_id;
+    REQUIRE(id.size() >= 8);
+    // The first defined function nm lists, with its address.
+    std::string name;
+    uint64_t addr = 0;
+    {
+      FILE* p = popen(("nm -D --defined-only '" + image.string() + "'").c_str(), "r");
+      REQUIRE(p);
+      char buf[512];
+      while (fgets(buf, sizeof buf, p)) {
+        std::istringstream f(buf);
+        std::string a, t, n;
+        if ((f >> a >> t >> n) && t == "T" && name.empty()) {
+          name = n.substr(0, n.find('@'));
+          addr = std::stoull(a, nullptr, 16);
+        }
+      }
+      pclose(p);
+    }
+    REQUIRE_FALSE(name.empty());
+    const fs::path cached = tmp.path / ".debug/.build-id" / id.substr(0, 2) / id.substr(2);
+    fs::create_directories(cached);
+    fs::copy_file(image, cached / "vdso");
+    auto opts = test::hermetic_options();
+    opts.perf_debug_cache = (tmp.path / ".debug").string();
+    const MappingSpec vdso{"[vdso]", id, kBase, kBase + size, 0, {kBase + addr + 1}};
+    auto r = run({vdso}, opts);
+    const std::string got = outermost(r.profile, kBase + addr + 1);
+    CHECK(got.substr(0, got.find('@')) == name);
+    CHECK(r.report[0].binary == (cached / "vdso").string());
+    // Without the cached copy it stays an address, with the reason said.
+    auto bare = test::hermetic_options();
+    bare.perf_debug_cache = (tmp.path / "empty").string();
+    auto none = run({vdso}, bare);
+    CHECK(outermost(none.profile, kBase + addr + 1).empty());
   }
   SUBCASE("--debug-dir holding a copy of the binary (pprof's binary path)") {
     fs::create_directories(tmp.path / "bins");
