@@ -75,6 +75,54 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
 };
 
+constexpr const char* kDemoBuildId = "e9869d35fab060b6da74d178912161c55a7bbcfe";
+
+// Every `nth` address of inline_demo's hot functions (file-relative).
+std::vector<uint64_t> demo_addresses(int nth) {
+  std::vector<uint64_t> rel;
+  std::istringstream in(test::read_file(test::testdata("symbolize") / "inline_demo.addrs"));
+  std::string line;
+  for (int i = 0; std::getline(in, line); ++i) {
+    if (!line.empty() && i % nth == 0) rel.push_back(std::stoull(line, nullptr, 16));
+  }
+  return rel;
+}
+
+// The frames (frames_text) of each address of inline_demo mapped from `binary`, with `debug_dir`
+// ("" = none) as a --debug-dir.
+std::vector<std::string> demo_frames(const fs::path& binary, const std::vector<uint64_t>& rel, const std::string& debug_dir) {
+  test::MappingSpec m;
+  m.file = binary.string();
+  m.build_id = kDemoBuildId;
+  m.start = 0x555555554000;
+  m.limit = m.start + 0x100000;
+  for (uint64_t a : rel) m.addrs.push_back(m.start + a);
+  auto in = test::make_unsymbolized({m});
+  auto opts = test::hermetic_options();
+  if (!debug_dir.empty()) opts.debug_dirs.push_back(debug_dir);
+  model::Diagnostics diags;
+  auto out = symbolize::symbolize(in, opts, diags);
+  REQUIRE(out);
+  std::vector<std::string> frames;
+  for (uint64_t a : m.addrs) {
+    const model::Location* l = test::location_at(*out, a);
+    frames.push_back(l ? test::frames_text(*out, *l) : "<none>");
+  }
+  return frames;
+}
+
+// got == want address by address; and enough of them are inline chains to mean something.
+void check_same_frames(const std::vector<std::string>& got, const std::vector<std::string>& want, const std::vector<uint64_t>& rel) {
+  REQUIRE(got.size() == want.size());
+  int inlined = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(rel[i]);
+    CHECK(got[i] == want[i]);
+    if (want[i].find(" <- ") != std::string::npos) ++inlined;
+  }
+  CHECK(inlined > 10);
+}
+
 }  // namespace
 
 TEST_CASE("symbolize::inflate_elf restores what objcopy compressed") {
@@ -133,55 +181,17 @@ TEST_CASE("symbolize::a compressed separate debug file symbolizes as llvm-symbol
   }
   const auto dir = test::testdata("symbolize");
   TempDir tmp;
-  const std::string build_id = "e9869d35fab060b6da74d178912161c55a7bbcfe";
+  const std::string build_id = kDemoBuildId;
   const fs::path debug = tmp.path / ".build-id" / build_id.substr(0, 2) / (build_id.substr(2) + ".debug");
   fs::create_directories(debug.parent_path());
   REQUIRE(compress("zlib", dir / "inline_demo.debug", debug));
-  const fs::path unstripped = dir / "inline_demo";
-  const fs::path stripped = dir / "inline_demo.stripped";
-
-  // Every 7th instruction address of the hot functions, through both routes.
-  std::vector<uint64_t> rel;
-  {
-    std::istringstream in(test::read_file(dir / "inline_demo.addrs"));
-    std::string line;
-    for (int i = 0; std::getline(in, line); ++i) {
-      if (!line.empty() && i % 7 == 0) rel.push_back(std::stoull(line, nullptr, 16));
-    }
-  }
+  const auto rel = demo_addresses(7);
   REQUIRE(rel.size() > 50);
-  auto run = [&](const fs::path& binary, bool with_debug_dir) {
-    test::MappingSpec m;
-    m.file = binary.string();
-    m.build_id = build_id;
-    m.start = 0x555555554000;
-    m.limit = m.start + 0x100000;
-    for (uint64_t a : rel) m.addrs.push_back(m.start + a);
-    auto in = test::make_unsymbolized({m});
-    auto opts = test::hermetic_options();
-    if (with_debug_dir) opts.debug_dirs.push_back(tmp.path.string());
-    model::Diagnostics diags;
-    auto out = symbolize::symbolize(in, opts, diags);
-    REQUIRE(out);
-    std::vector<std::string> frames;
-    for (uint64_t a : m.addrs) {
-      const model::Location* l = test::location_at(*out, a);
-      frames.push_back(l ? test::frames_text(*out, *l) : "<none>");
-    }
-    return frames;
-  };
-  const auto want = run(unstripped, false);
+  const auto want = demo_frames(dir / "inline_demo", rel, "");
   const auto before = symbolize::inflate_stats();
-  const auto got = run(stripped, true);
+  const auto got = demo_frames(dir / "inline_demo.stripped", rel, tmp.path.string());
   CHECK(symbolize::inflate_stats().files > before.files);  // the compressed file took our path
-  REQUIRE(got.size() == want.size());
-  int inlined = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    CAPTURE(rel[i]);
-    CHECK(got[i] == want[i]);
-    if (want[i].find(" <- ") != std::string::npos) ++inlined;
-  }
-  CHECK(inlined > 10);
+  check_same_frames(got, want, rel);
 }
 
 TEST_CASE("symbolize::a binary with its own compressed DWARF (-gz) symbolizes as the original") {
@@ -193,33 +203,8 @@ TEST_CASE("symbolize::a binary with its own compressed DWARF (-gz) symbolizes as
   }
   const auto dir = test::testdata("symbolize");
   TempDir tmp;
-  std::vector<uint64_t> rel;
-  {
-    std::istringstream in(test::read_file(dir / "inline_demo.addrs"));
-    std::string line;
-    for (int i = 0; std::getline(in, line); ++i) {
-      if (!line.empty() && i % 5 == 0) rel.push_back(std::stoull(line, nullptr, 16));
-    }
-  }
-  auto run = [&](const fs::path& binary) {
-    test::MappingSpec m;
-    m.file = binary.string();
-    m.build_id = "e9869d35fab060b6da74d178912161c55a7bbcfe";
-    m.start = 0x555555554000;
-    m.limit = m.start + 0x100000;
-    for (uint64_t a : rel) m.addrs.push_back(m.start + a);
-    auto in = test::make_unsymbolized({m});
-    model::Diagnostics diags;
-    auto out = symbolize::symbolize(in, test::hermetic_options(), diags);
-    REQUIRE(out);
-    std::vector<std::string> frames;
-    for (uint64_t a : m.addrs) {
-      const model::Location* l = test::location_at(*out, a);
-      frames.push_back(l ? test::frames_text(*out, *l) : "<none>");
-    }
-    return frames;
-  };
-  const auto want = run(dir / "inline_demo");
+  const auto rel = demo_addresses(5);
+  const auto want = demo_frames(dir / "inline_demo", rel, "");
   for (const char* kind : {"zlib", "zstd"}) {
     SUBCASE(kind) {
       const fs::path packed = tmp.path / fmt::format("inline_demo.{}", kind);
@@ -227,15 +212,7 @@ TEST_CASE("symbolize::a binary with its own compressed DWARF (-gz) symbolizes as
         MESSAGE("skipped: this objcopy cannot write " << kind << " sections");
         return;
       }
-      const auto got = run(packed);
-      REQUIRE(got.size() == want.size());
-      int inlined = 0;
-      for (size_t i = 0; i < got.size(); ++i) {
-        CAPTURE(rel[i]);
-        CHECK(got[i] == want[i]);
-        if (want[i].find(" <- ") != std::string::npos) ++inlined;
-      }
-      CHECK(inlined > 10);
+      check_same_frames(demo_frames(packed, rel, ""), want, rel);
     }
   }
 }
