@@ -106,16 +106,15 @@ model::Result<std::string> slurp(const std::string& path) {
 
 }  // namespace
 
+std::optional<uint32_t> SymbolTable::copy_name(SymbolTable& table, std::string_view name) {
+  const size_t at = table.names_.size();
+  if (at > UINT32_MAX - name.size()) return std::nullopt;
+  table.names_.insert(table.names_.end(), name.begin(), name.end());
+  return static_cast<uint32_t>(at);
+}
+
 SymbolTable SymbolTable::parse_kallsyms(std::string_view text) {
-  SymbolTable t;
-  t.names_.reserve(text.size() / 2);
-  return build_kallsyms([&](auto&& on_line) { for_each_line(text, on_line); },
-                        [](SymbolTable& table, std::string_view name) -> std::optional<uint32_t> {
-                          const size_t at = table.names_.size();
-                          if (at > UINT32_MAX - name.size()) return std::nullopt;
-                          table.names_.insert(table.names_.end(), name.begin(), name.end());
-                          return static_cast<uint32_t>(at);
-                        });
+  return build_kallsyms([&](auto&& on_line) { for_each_line(text, on_line); }, copy_name);
 }
 
 // `feed(on_line)` calls on_line for every line; `keep(table, name)` stores a name and returns
@@ -249,12 +248,7 @@ model::Result<SymbolTable> SymbolTable::load_kallsyms(const std::string& path) {
       std::memmove(buf.data(), p, have);
     }
   };
-  SymbolTable t = build_kallsyms(feed, [](SymbolTable& table, std::string_view name) -> std::optional<uint32_t> {
-    const size_t at = table.names_.size();
-    if (at > UINT32_MAX - name.size()) return std::nullopt;
-    table.names_.insert(table.names_.end(), name.begin(), name.end());
-    return static_cast<uint32_t>(at);
-  });
+  SymbolTable t = build_kallsyms(feed, copy_name);
   ::close(fd);
   if (failed) return std::unexpected(model::Error{model::ErrorCode::kIo, "read error", path, static_cast<int64_t>(bytes), -1});
   if (too_long) {

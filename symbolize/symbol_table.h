@@ -64,6 +64,8 @@ class SymbolTable {
   };
   template <class Feed, class Keep>
   static SymbolTable build_kallsyms(Feed feed, Keep keep);
+  // build_kallsyms' `keep` for text that is not kept: the name is copied into names_.
+  static std::optional<uint32_t> copy_name(SymbolTable& table, std::string_view name);
   void sort_entries();
   const char* names() const { return mapped_ ? mapped_.get() : names_.data(); }
   Symbol symbol(size_t i) const;
